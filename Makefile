@@ -1,0 +1,147 @@
+# cmio — build, test and generate. See README.md.
+#
+#   make                 libcmio.a, libcmio.so and the examples (gcc + make only)
+#   make demo            echo server + clients on an ephemeral port
+#   make test            installs missing test deps, checks generated/, runs every cmocka suite
+#   make generate        regenerates generated/ from idl/ (needs Python 3 + Jinja2 + PyYAML)
+#   make check-generated fails with a diff when generated/ is stale
+#   make audit           prints the API surface (type × operation × platform)
+#   make test SANITIZE=1 / make test-valgrind      the suites under ASan+UBSan / valgrind
+#
+# PLATFORM selects the generated wrappers (linux, posix); CC may be gcc or clang.
+
+PLATFORM ?= linux
+SANITIZE ?=
+V ?=
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CXX_CHECK ?= g++
+
+variant := $(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san)
+B := build/$(variant)
+
+CFLAGS ?= -O2 -g
+WFLAGS := -std=c11 -Wall -Wextra -Werror
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := $(WFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -pthread
+INCLUDES := -Iruntime/include -Igenerated/$(PLATFORM)/include -Iruntime
+
+RUNTIME_SRC := $(wildcard runtime/*.c)
+GEN_SRC := $(wildcard generated/$(PLATFORM)/src/*.c)
+OBJS := $(RUNTIME_SRC:runtime/%.c=$(B)/runtime/%.o) $(GEN_SRC:generated/$(PLATFORM)/src/%.c=$(B)/gen/%.o)
+EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+
+PYTHON = $(shell codegen/find-python)
+
+.PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
+	check-format check-exports check-headers test-valgrind test-all clean
+
+all: lib examples
+
+lib: $(B)/libcmio.a $(B)/libcmio.so
+
+# Handwritten runtime: Linux interfaces (epoll, eventfd, syscall) are allowed here.
+$(B)/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE $(INCLUDES) -MMD -MP -c $< -o $@
+
+# Generated wrappers: each file defines its platform's feature macros itself (platform table).
+$(B)/gen/%.o: generated/$(PLATFORM)/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -Igenerated/$(PLATFORM)/src -MMD -MP -c $< -o $@
+
+$(B)/libcmio.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libcmio.so: $(OBJS)
+	$(CC) -shared -pthread $(LDFLAGS) -Wl,-soname,libcmio.so.0 -Wl,--no-undefined -o $@ $^
+
+examples: $(EXAMPLES)
+
+$(B)/examples/%: examples/%.c $(B)/libcmio.a
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
+
+demo: examples
+	sh examples/demo.sh $(B)/examples
+
+# ---- tests ----------------------------------------------------------------------------------
+
+# Tests may use the private runtime headers (runtime/) to check internals such as io_source.
+$(B)/tests/%: tests/%.c tests/test_util.h $(B)/libcmio.a
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a \
+		$(LDFLAGS) -lcmocka -o $@
+
+test-deps:
+	@sh tests/install-deps.sh
+
+# The README's test command: dependencies, generated/ in sync, formatting, exports, headers,
+# then every suite on each native row (linux and posix wrappers).
+test: test-deps
+	@$(MAKE) --no-print-directory check-generated
+	@$(MAKE) --no-print-directory check-format
+	@rm -f build/test-results.txt
+	@$(MAKE) --no-print-directory PLATFORM=linux run-tests
+	@$(MAKE) --no-print-directory PLATFORM=posix run-tests
+	@sh tests/summary.sh build/test-results.txt
+
+run-tests: lib $(TESTS) check-exports check-headers
+	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_LIB="$(B)/libcmio.so" \
+		sh tests/run.sh "$(variant)" build/test-results.txt $(TESTS)
+
+check-exports: $(B)/libcmio.so
+	@bad=$$(nm -D --defined-only $< | awk '{print $$3}' | grep -v '^cmio_' || true); \
+	if [ -n "$$bad" ]; then echo "libcmio.so exports non-cmio symbols: $$bad"; exit 1; fi; \
+	echo "check-exports: $(variant): libcmio.so exports $$(nm -D --defined-only $< | wc -l) symbols, all cmio_*"
+
+# Every public header compiles alone, in C11 and in C++.
+check-headers:
+	@for h in runtime/include/cmio/*.h generated/$(PLATFORM)/include/cmio/*.h; do \
+		n=$$(basename $$h); \
+		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
+		printf '#include <cmio/%s>\n' $$n | $(CXX_CHECK) -std=c++11 -Wall -Wextra -Werror $(INCLUDES) -x c++ -fsyntax-only - || exit 1; \
+	done; echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11"
+
+test-valgrind:
+	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)
+	@rm -f build/test-results.txt
+	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_VALGRIND=1 \
+		sh tests/run.sh "$(variant)-valgrind" build/test-results.txt $(TESTS)
+	@sh tests/summary.sh build/test-results.txt
+
+# ---- generator ------------------------------------------------------------------------------
+
+generate:
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" codegen/generate.py
+
+check-generated:
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	"$$py" codegen/generate.py --out "$$tmp" || exit 1; \
+	if diff -ru generated "$$tmp" > "$$tmp.diff" 2>&1; then \
+		echo "check-generated: generated/ matches idl/ ($$(find generated -type f | wc -l) files)"; \
+		rm -f "$$tmp.diff"; \
+	else cat "$$tmp.diff"; rm -f "$$tmp.diff"; \
+		echo "check-generated: generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
+
+audit:
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" codegen/generate.py audit
+
+FORMAT_FILES = $(wildcard runtime/*.c runtime/*.h runtime/include/cmio/*.h tests/*.c tests/*.h \
+	examples/*.c bench/*.c)
+check-format:
+	@clang-format --dry-run -Werror $(FORMAT_FILES) && \
+		echo "check-format: $(words $(FORMAT_FILES)) handwritten files match .clang-format"
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

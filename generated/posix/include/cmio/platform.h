@@ -1,0 +1,29 @@
+/* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: posix.
+ * Change the IDL (or the template) and run `make generate`. */
+#ifndef CMIO_PLATFORM_H
+#define CMIO_PLATFORM_H
+
+/*
+ * Any POSIX.1-2008 system, built and tested on Linux to prove the portable path: no accept4,
+ * no SOCK_NONBLOCK/SOCK_CLOEXEC (fcntl instead). Uses epoll until the poll(2) backend lands.
+ * Its wrappers are compiled with only _POSIX_C_SOURCE, so a non-POSIX call does not build.
+ */
+#define CMIO_PLATFORM_NAME "posix"
+#define CMIO_PLATFORM_POSIX 1
+#define CMIO_HANDLE_FD 1
+
+/* Poll backends compiled in; the first is the default. */
+#define CMIO_BACKEND_EPOLL 1
+#define CMIO_DEFAULT_BACKEND "epoll"
+
+/* How cmio_waker_wake() wakes the poll. */
+#define CMIO_WAKER_EVENTFD 1
+
+/* Interest flags this platform has (mio's Interest). */
+#define CMIO_HAVE_INTEREST_READABLE 1
+#define CMIO_HAVE_INTEREST_WRITABLE 1
+#define CMIO_HAVE_INTEREST_PRIORITY 1
+#define CMIO_HAVE_INTEREST_AIO 0
+#define CMIO_HAVE_INTEREST_LIO 0
+
+#endif /* CMIO_PLATFORM_H */

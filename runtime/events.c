@@ -1,0 +1,134 @@
+/* cmio runtime — the events buffer and the event accessors.
+ *
+ * On Linux a cmio_event is the kernel's struct epoll_event, read in place. The readiness mapping
+ * is exactly mio's (src/sys/unix/selector/epoll.rs, module event).
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+int cmio_events_new(cmio_events **out, size_t capacity)
+{
+    if (out == NULL || capacity == 0 || capacity > INT_MAX)
+        return -EINVAL;
+    if (capacity > (SIZE_MAX - sizeof(struct cmio_events)) / sizeof(cmio__sys_event))
+        return -ENOMEM;
+    cmio_events *events = malloc(sizeof(struct cmio_events) + capacity * sizeof(cmio__sys_event));
+    if (events == NULL)
+        return -ENOMEM;
+    events->len = 0;
+    events->cap = capacity;
+    *out = events;
+    return 0;
+}
+
+void cmio_events_free(cmio_events *events)
+{
+    free(events);
+}
+
+size_t cmio_events_len(const cmio_events *events)
+{
+    return events != NULL ? events->len : 0;
+}
+
+size_t cmio_events_capacity(const cmio_events *events)
+{
+    return events != NULL ? events->cap : 0;
+}
+
+bool cmio_events_is_empty(const cmio_events *events)
+{
+    return cmio_events_len(events) == 0;
+}
+
+void cmio_events_clear(cmio_events *events)
+{
+    if (events != NULL)
+        events->len = 0;
+}
+
+const cmio_event *cmio_events_get(const cmio_events *events, size_t i)
+{
+    if (events == NULL || i >= events->len)
+        return NULL;
+    return (const cmio_event *)&events->ev[i];
+}
+
+const cmio_event *cmio_events_first(const cmio_events *events)
+{
+    return cmio_events_get(events, 0);
+}
+
+const cmio_event *cmio_events_next(const cmio_events *events, const cmio_event *event)
+{
+    if (events == NULL || event == NULL)
+        return NULL;
+    /* Compare addresses as integers: event may not point into this array at all. */
+    uintptr_t base = (uintptr_t)events->ev;
+    uintptr_t at = (uintptr_t)event;
+    if (at < base || (at - base) % sizeof(cmio__sys_event) != 0)
+        return NULL;
+    return cmio_events_get(events, (at - base) / sizeof(cmio__sys_event) + 1);
+}
+
+/* ---- Event: mio's epoll mapping ------------------------------------------------------------ */
+
+static uint32_t cmio_event_bits(const cmio_event *event)
+{
+    return event != NULL ? ((const cmio__sys_event *)event)->events : 0;
+}
+
+cmio_token cmio_event_token(const cmio_event *event)
+{
+    return event != NULL ? ((const cmio__sys_event *)event)->data.u64 : 0;
+}
+
+bool cmio_event_is_readable(const cmio_event *event)
+{
+    return (cmio_event_bits(event) & (EPOLLIN | EPOLLPRI)) != 0;
+}
+
+bool cmio_event_is_writable(const cmio_event *event)
+{
+    return (cmio_event_bits(event) & EPOLLOUT) != 0;
+}
+
+bool cmio_event_is_error(const cmio_event *event)
+{
+    return (cmio_event_bits(event) & EPOLLERR) != 0;
+}
+
+bool cmio_event_is_read_closed(const cmio_event *event)
+{
+    uint32_t e = cmio_event_bits(event);
+    /* Both halves closed, or the peer sent FIN / we called shutdown(SHUT_RD). */
+    return (e & EPOLLHUP) != 0 || ((e & EPOLLIN) != 0 && (e & EPOLLRDHUP) != 0);
+}
+
+bool cmio_event_is_write_closed(const cmio_event *event)
+{
+    uint32_t e = cmio_event_bits(event);
+    /* Both halves closed; or a pipe's write end whose reader went away (with or without room). */
+    return (e & EPOLLHUP) != 0 || ((e & EPOLLOUT) != 0 && (e & EPOLLERR) != 0) ||
+           e == (uint32_t)EPOLLERR;
+}
+
+bool cmio_event_is_priority(const cmio_event *event)
+{
+    return (cmio_event_bits(event) & EPOLLPRI) != 0;
+}
+
+bool cmio_event_is_aio(const cmio_event *event)
+{
+    (void)event;
+    return false;
+}
+
+bool cmio_event_is_lio(const cmio_event *event)
+{
+    (void)event;
+    return false;
+}

@@ -1,0 +1,132 @@
+/* cmio — the readiness core: Poll, Registry, Events, Event, Token, Interest (mio's API).
+ *
+ * Readiness is edge-triggered: after an event, keep doing the operation (read, write, accept, …)
+ * until it returns -EAGAIN; only then is a new event for that readiness guaranteed.
+ *
+ * Thread safety: a cmio_poll and its cmio_events belong to one thread. A cmio_registry may be used
+ * from any thread, also while another thread is blocked in cmio_poll_poll().
+ */
+#ifndef CMIO_POLL_H
+#define CMIO_POLL_H
+
+#include <cmio/common.h>
+
+#include <time.h>
+
+CMIO_EXTERN_C_BEGIN
+
+/* Associates an event with the source that produced it (mio's Token). Any 64-bit value, including
+ * a pointer cast through uintptr_t. */
+typedef uint64_t cmio_token;
+
+/* What readiness a registration asks for (mio's Interest): an OR of the flags below, never 0. */
+typedef uint8_t cmio_interest;
+#define CMIO_INTEREST_READABLE ((cmio_interest)0x01)
+#define CMIO_INTEREST_WRITABLE ((cmio_interest)0x02)
+#if CMIO_HAVE_INTEREST_PRIORITY
+#define CMIO_INTEREST_PRIORITY ((cmio_interest)0x10)
+#endif
+#if CMIO_HAVE_INTEREST_AIO
+#define CMIO_INTEREST_AIO ((cmio_interest)0x04)
+#endif
+#if CMIO_HAVE_INTEREST_LIO
+#define CMIO_INTEREST_LIO ((cmio_interest)0x08)
+#endif
+
+typedef struct cmio_poll cmio_poll;
+typedef struct cmio_registry cmio_registry;
+typedef struct cmio_events cmio_events;
+/* One readiness event. On epoll this is the kernel's own struct epoll_event: the events array is
+ * filled by the kernel and read in place, never copied. */
+typedef struct cmio_event cmio_event;
+
+/* ---- Poll ---------------------------------------------------------------------------------- */
+
+/* Creates a poll instance (epoll_create1(EPOLL_CLOEXEC) on Linux). *out is set on success. */
+CMIO_API int cmio_poll_new(cmio_poll **out);
+
+/* Frees the poll instance. Registries obtained with cmio_registry_try_clone() stay valid until
+ * they are freed themselves. NULL is ignored. */
+CMIO_API void cmio_poll_free(cmio_poll *poll);
+
+/* The poll's registry (owned by the poll; do not free it). NULL for NULL. */
+CMIO_API cmio_registry *cmio_poll_registry(cmio_poll *poll);
+
+/* Waits for readiness events and stores them in `events` (replacing what it held).
+ * timeout NULL waits until an event arrives; {0,0} returns at once; any other timeout is honoured
+ * at the backend's resolution, rounded up (1 ns never becomes 0). Returns the number of events
+ * (0 on timeout) or a negative errno: -EINTR when a signal interrupted the wait, -EINVAL for NULL
+ * arguments or a negative/denormal timespec. */
+CMIO_API int cmio_poll_poll(cmio_poll *poll, cmio_events *events, const struct timespec *timeout);
+
+/* Name of the poll backend in use, e.g. "epoll". */
+CMIO_API const char *cmio_backend_name(void);
+
+/* ---- Registry ------------------------------------------------------------------------------ */
+
+/* Another handle to the same registry, usable from another thread and outliving the poll (mio's
+ * Registry::try_clone). Free it with cmio_registry_free(). */
+CMIO_API int cmio_registry_try_clone(const cmio_registry *registry, cmio_registry **out);
+
+/* Frees a registry made by cmio_registry_try_clone(). Calling it on a poll's own registry does
+ * nothing. NULL is ignored. */
+CMIO_API void cmio_registry_free(cmio_registry *registry);
+
+/* Registers a raw file descriptor (mio's SourceFd): the caller keeps ownership of fd and must
+ * deregister it before closing it. -EEXIST when fd is already registered, -EINVAL for interest 0
+ * or unknown interest bits, -EBADF for a negative fd. */
+CMIO_API int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
+                                       cmio_interest interest);
+/* Changes the token and interest of a registered fd. -ENOENT when fd is not registered. */
+CMIO_API int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_token token,
+                                         cmio_interest interest);
+/* Removes a registered fd. -ENOENT when fd is not registered. */
+CMIO_API int cmio_registry_deregister_fd(cmio_registry *registry, int fd);
+
+/* ---- Events -------------------------------------------------------------------------------- */
+
+/* Allocates room for up to `capacity` events per cmio_poll_poll() call (1..INT_MAX, else
+ * -EINVAL). */
+CMIO_API int cmio_events_new(cmio_events **out, size_t capacity);
+/* NULL is ignored. */
+CMIO_API void cmio_events_free(cmio_events *events);
+/* Number of events stored by the last cmio_poll_poll(). */
+CMIO_API size_t cmio_events_len(const cmio_events *events);
+CMIO_API size_t cmio_events_capacity(const cmio_events *events);
+CMIO_API bool cmio_events_is_empty(const cmio_events *events);
+/* Forgets the stored events. */
+CMIO_API void cmio_events_clear(cmio_events *events);
+/* The i-th event, or NULL when i >= cmio_events_len(). Valid until the next poll or clear. */
+CMIO_API const cmio_event *cmio_events_get(const cmio_events *events, size_t i);
+
+/* Iterate: for (const cmio_event *e = cmio_events_first(ev); e; e = cmio_events_next(ev, e)) */
+CMIO_API const cmio_event *cmio_events_first(const cmio_events *events);
+CMIO_API const cmio_event *cmio_events_next(const cmio_events *events, const cmio_event *event);
+
+/* ---- Event --------------------------------------------------------------------------------- */
+
+CMIO_API cmio_token cmio_event_token(const cmio_event *event);
+CMIO_API bool cmio_event_is_readable(const cmio_event *event);
+CMIO_API bool cmio_event_is_writable(const cmio_event *event);
+CMIO_API bool cmio_event_is_error(const cmio_event *event);
+CMIO_API bool cmio_event_is_read_closed(const cmio_event *event);
+CMIO_API bool cmio_event_is_write_closed(const cmio_event *event);
+CMIO_API bool cmio_event_is_priority(const cmio_event *event);
+CMIO_API bool cmio_event_is_aio(const cmio_event *event);
+CMIO_API bool cmio_event_is_lio(const cmio_event *event);
+
+/* ---- Waker --------------------------------------------------------------------------------- */
+
+typedef struct cmio_waker cmio_waker;
+
+/* Creates a waker registered with `registry` under `token` (eventfd on Linux). When woken, the
+ * poll reports a readable event with that token. */
+CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
+/* Wakes the poll. Thread-safe; wakes that arrive before the poll runs coalesce into one event. */
+CMIO_API int cmio_waker_wake(cmio_waker *waker);
+/* Deregisters and frees the waker. NULL is ignored. */
+CMIO_API void cmio_waker_free(cmio_waker *waker);
+
+CMIO_EXTERN_C_END
+
+#endif /* CMIO_POLL_H */

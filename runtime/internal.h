@@ -1,0 +1,125 @@
+/* cmio runtime — private declarations shared by runtime/ and the generated wrappers.
+ * Nothing here is exported from libcmio.so (symbols are hidden by default). */
+#ifndef CMIO_INTERNAL_H
+#define CMIO_INTERNAL_H
+
+#include <cmio/io_source.h>
+#include <cmio/poll.h>
+
+#include <stdatomic.h>
+
+/* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
+
+struct cmio_selector;
+
+struct cmio_backend {
+    const char *name;
+    /* Allocates a selector whose first member is struct cmio_selector (be and refs filled in). */
+    int (*create)(struct cmio_selector **out);
+    void (*destroy)(struct cmio_selector *sel);
+    int (*add)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
+    int (*modify)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
+    int (*remove)(struct cmio_selector *sel, int fd);
+    /* Fills events (len set); returns the count or a negative errno. timeout already validated. */
+    int (*select)(struct cmio_selector *sel, cmio_events *events, const struct timespec *timeout);
+    /* Re-arms fd's interest after an operation returned -EAGAIN. NULL for backends that are
+     * edge-triggered natively (epoll, kqueue): io_source then does nothing at all. */
+    int (*rearm)(struct cmio_selector *sel, int fd);
+};
+
+/* Shared by a poll and the registries cloned from it; freed when the last reference goes. */
+struct cmio_selector {
+    const struct cmio_backend *be;
+    atomic_int refs;
+};
+
+extern const struct cmio_backend cmio__backend_epoll;
+#if CMIO_BACKEND_EPOLL
+/* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
+void cmio__epoll_disable_pwait2(void);
+#endif
+
+/* The backend this build uses (from the generated platform table). */
+const struct cmio_backend *cmio__backend(void);
+
+void cmio__selector_ref(struct cmio_selector *sel);
+void cmio__selector_unref(struct cmio_selector *sel);
+
+/* Validates an interest: non-zero and only known bits. */
+static inline bool cmio__interest_valid(cmio_interest interest)
+{
+    cmio_interest known = CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE;
+#if CMIO_HAVE_INTEREST_PRIORITY
+    known |= CMIO_INTEREST_PRIORITY;
+#endif
+#if CMIO_HAVE_INTEREST_AIO
+    known |= CMIO_INTEREST_AIO;
+#endif
+#if CMIO_HAVE_INTEREST_LIO
+    known |= CMIO_INTEREST_LIO;
+#endif
+    return interest != 0 && (interest & (cmio_interest)~known) == 0;
+}
+
+/* Timeout validation (NULL is valid = infinite): -EINVAL when tv_sec < 0 or tv_nsec outside
+ * [0, 1e9). */
+int cmio__timeout_check(const struct timespec *timeout);
+/* Milliseconds for epoll_wait/poll: NULL → -1; rounded up; clamped to INT_MAX. */
+int cmio__timeout_ms(const struct timespec *timeout);
+
+/* ---- events storage ------------------------------------------------------------------------ */
+
+#if CMIO_PLATFORM_LINUX || CMIO_BACKEND_EPOLL
+#include <sys/epoll.h>
+/* On Linux every backend reports events as struct epoll_event, so cmio_event is one type. */
+typedef struct epoll_event cmio__sys_event;
+#else
+#error "cmio: no event type for this platform"
+#endif
+
+struct cmio_events {
+    size_t len;
+    size_t cap;
+    cmio__sys_event ev[];
+};
+
+struct cmio_registry {
+    struct cmio_selector *sel;
+    bool is_clone; /* false for the poll's own registry */
+};
+
+struct cmio_poll {
+    struct cmio_registry registry;
+};
+
+/* ---- io_source glue (io_source.c): the one place that knows about re-arming ---------------- */
+
+int cmio__source_register(cmio_io_source *src, cmio_registry *registry, cmio_token token,
+                          cmio_interest interest);
+int cmio__source_reregister(cmio_io_source *src, cmio_registry *registry, cmio_token token,
+                            cmio_interest interest);
+int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry);
+/* Deregisters if registered, then closes the fd; the source is empty afterwards. */
+int cmio__source_close(cmio_io_source *src);
+/* Deregisters if registered and returns the fd (the source is empty afterwards). */
+int cmio__source_release(cmio_io_source *src);
+/* Takes ownership of fd: makes it non-blocking if it is not. -EBADF for an invalid fd. */
+int cmio__source_adopt(cmio_io_source *src, int fd);
+/* Slow path of cmio__source_did_io: re-arm on backends that need it. */
+void cmio__source_would_block(cmio_io_source *src);
+
+/* Every I/O wrapper passes its raw result (bytes or -errno) through here. On epoll the re-arm test
+ * costs one compare; nothing is called. */
+static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r)
+{
+    if (r == -EAGAIN && src->sel != NULL && src->sel->be->rearm != NULL)
+        cmio__source_would_block(src);
+    return r;
+}
+
+/* ---- fd helpers (fd.c) ---------------------------------------------------------------------- */
+
+int cmio__fd_set_nonblock(int fd);
+int cmio__fd_set_cloexec(int fd);
+
+#endif /* CMIO_INTERNAL_H */

@@ -1,0 +1,128 @@
+/* cmio runtime — the registration state every socket carries (mio's IoSource).
+ *
+ * A source remembers the selector it is registered with and holds a reference to it, so a socket
+ * may safely outlive its poll. Registering twice, or through another poll's registry, is refused
+ * here, before any system call.
+ */
+#include "internal.h"
+
+#include <unistd.h>
+
+/* Removes src from its selector and forgets the selector. Returns the backend's result. */
+static int cmio_source_unregister(cmio_io_source *src)
+{
+    struct cmio_selector *sel = src->sel;
+    int r = sel->be->remove(sel, src->fd);
+    src->sel = NULL;
+    cmio__selector_unref(sel);
+    return r;
+}
+
+int cmio__source_register(cmio_io_source *src, cmio_registry *registry, cmio_token token,
+                          cmio_interest interest)
+{
+    if (src == NULL || registry == NULL || !cmio__interest_valid(interest))
+        return -EINVAL;
+    if (src->fd < 0)
+        return -EBADF;
+    if (src->sel != NULL)
+        return -EEXIST;
+    int r = registry->sel->be->add(registry->sel, src->fd, token, interest);
+    if (r < 0)
+        return r;
+    cmio__selector_ref(registry->sel);
+    src->sel = registry->sel;
+    return 0;
+}
+
+/* Common checks of reregister and deregister. */
+static int cmio_source_check_registered(const cmio_io_source *src, const cmio_registry *registry)
+{
+    if (src == NULL || registry == NULL)
+        return -EINVAL;
+    if (src->fd < 0)
+        return -EBADF;
+    if (src->sel == NULL)
+        return -ENOENT;
+    if (src->sel != registry->sel)
+        return -EINVAL; /* registered with another poll */
+    return 0;
+}
+
+int cmio__source_reregister(cmio_io_source *src, cmio_registry *registry, cmio_token token,
+                            cmio_interest interest)
+{
+    if (!cmio__interest_valid(interest))
+        return -EINVAL;
+    int r = cmio_source_check_registered(src, registry);
+    if (r < 0)
+        return r;
+    return src->sel->be->modify(src->sel, src->fd, token, interest);
+}
+
+int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry)
+{
+    int r = cmio_source_check_registered(src, registry);
+    if (r < 0)
+        return r;
+    r = src->sel->be->remove(src->sel, src->fd);
+    /* -ENOENT: the kernel no longer has it (e.g. removed through the raw-fd API); forget it too. */
+    if (r == 0 || r == -ENOENT) {
+        cmio__selector_unref(src->sel);
+        src->sel = NULL;
+    }
+    return r;
+}
+
+int cmio__source_close(cmio_io_source *src)
+{
+    int r = 0;
+
+    if (src == NULL)
+        return -EINVAL;
+    if (src->fd < 0)
+        return -EBADF;
+    if (src->sel != NULL) {
+        r = cmio_source_unregister(src);
+        if (r == -ENOENT || r == -EBADF)
+            r = 0;
+    }
+    /* On Linux the fd is released even when close() fails, so never retry it. */
+    if (close(src->fd) < 0 && errno != EINTR)
+        r = -errno;
+    src->fd = -1;
+    return r;
+}
+
+int cmio__source_release(cmio_io_source *src)
+{
+    if (src == NULL)
+        return -EINVAL;
+    if (src->fd < 0)
+        return -EBADF;
+    if (src->sel != NULL)
+        (void)cmio_source_unregister(src); /* the caller gets the fd back either way */
+    int fd = src->fd;
+    src->fd = -1;
+    return fd;
+}
+
+int cmio__source_adopt(cmio_io_source *src, int fd)
+{
+    if (src == NULL)
+        return -EINVAL;
+    if (fd < 0)
+        return -EBADF;
+    int r = cmio__fd_set_nonblock(fd);
+    if (r < 0)
+        return r;
+    src->fd = fd;
+    src->sel = NULL;
+    return 0;
+}
+
+void cmio__source_would_block(cmio_io_source *src)
+{
+    if (src != NULL && src->sel != NULL && src->sel->be->rearm != NULL)
+        (void)src->sel->be->rearm(src->sel, src->fd);
+}

@@ -1,0 +1,55 @@
+/* cmio runtime — socket helpers shared by the generated wrappers. */
+#include "net.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+int cmio__sockaddr_check(const cmio_sockaddr *addr)
+{
+    switch (addr->u.sa.sa_family) {
+    case AF_INET:
+        return addr->len == sizeof(addr->u.v4) ? AF_INET : -EINVAL;
+    case AF_INET6:
+        return addr->len == sizeof(addr->u.v6) ? AF_INET6 : -EINVAL;
+    case AF_UNSPEC:
+        return -EINVAL;
+    default:
+        return -EAFNOSUPPORT;
+    }
+}
+
+int cmio__getname(int fd, bool peer, cmio_sockaddr *addr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                 : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (r < 0)
+        return -errno;
+    return cmio_sockaddr_from_sys(addr, (const struct sockaddr *)&ss, len);
+}
+
+int cmio__sockopt_set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+int cmio__sockopt_get_int(int fd, int level, int name, int *value)
+{
+    socklen_t len = sizeof(*value);
+    *value = 0;
+    return getsockopt(fd, level, name, value, &len) < 0 ? -errno : 0;
+}
+
+int cmio__shutdown_how(cmio_shutdown how)
+{
+    switch (how) {
+    case CMIO_SHUTDOWN_READ:
+        return SHUT_RD;
+    case CMIO_SHUTDOWN_WRITE:
+        return SHUT_WR;
+    case CMIO_SHUTDOWN_BOTH:
+        return SHUT_RDWR;
+    }
+    return -EINVAL;
+}

@@ -1,0 +1,40 @@
+/* cmio runtime — socket helpers the generated wrappers call (net.c). Private to libcmio. */
+#ifndef CMIO_NET_H
+#define CMIO_NET_H
+
+#include <cmio/addr.h>
+#include <cmio/common.h>
+#include <cmio/datagram.h>
+#include <cmio/unix.h>
+
+/* The family of a usable address (AF_INET/AF_INET6) or a negative errno: -EINVAL for an empty
+ * address or one whose length does not match its family, -EAFNOSUPPORT for another family. */
+int cmio__sockaddr_check(const cmio_sockaddr *addr);
+
+/* getsockname (peer false) or getpeername (peer true) into addr; -EAFNOSUPPORT when the socket is
+ * not IPv4/IPv6. */
+int cmio__getname(int fd, bool peer, cmio_sockaddr *addr);
+
+int cmio__sockopt_set_int(int fd, int level, int name, int value);
+int cmio__sockopt_get_int(int fd, int level, int name, int *value);
+
+/* SHUT_RD/SHUT_WR/SHUT_RDWR for a cmio_shutdown, or -EINVAL. */
+int cmio__shutdown_how(cmio_shutdown how);
+
+/* ---- Unix-domain sockets (unix_net.c) ---- */
+
+/* AF_UNIX for a well-formed cmio_unix_addr, else -EINVAL. */
+int cmio__unix_addr_check(const cmio_unix_addr *addr);
+int cmio__getname_unix(int fd, bool peer, cmio_unix_addr *addr);
+int cmio__peer_cred(int fd, cmio_peer_cred *out);
+/* sendmsg with nfds fds as SCM_RIGHTS (nfds > CMIO_MAX_FDS → -EINVAL). */
+ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size_t nfds, int flags);
+/* recvmsg; fds land in fdb (close-on-exec); a truncated control message closes them. */
+ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
+
+/* ---- batched UDP (udp_batch.c) ---- */
+
+int cmio__udp_send_batch(int fd, cmio_udp_msg *msgs, size_t count, int flags);
+int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count);
+
+#endif /* CMIO_NET_H */

@@ -1,0 +1,161 @@
+/* cmio runtime — Poll and Registry: argument checks, selector sharing, timeouts.
+ *
+ * The work is done by the backend (backend_epoll.c, …) through struct cmio_backend. A poll owns
+ * one reference to its selector; every cloned registry owns another, so a clone may outlive the
+ * poll (mio's Registry::try_clone).
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+const struct cmio_backend *cmio__backend(void)
+{
+#if CMIO_BACKEND_EPOLL
+    return &cmio__backend_epoll;
+#else
+#error "cmio: no poll backend selected for this platform (see cmio/platform.h)"
+#endif
+}
+
+const char *cmio_backend_name(void)
+{
+    return cmio__backend()->name;
+}
+
+/* ---- selector references ------------------------------------------------------------------- */
+
+void cmio__selector_ref(struct cmio_selector *sel)
+{
+    atomic_fetch_add_explicit(&sel->refs, 1, memory_order_relaxed);
+}
+
+void cmio__selector_unref(struct cmio_selector *sel)
+{
+    if (atomic_fetch_sub_explicit(&sel->refs, 1, memory_order_acq_rel) == 1)
+        sel->be->destroy(sel);
+}
+
+/* ---- timeouts ------------------------------------------------------------------------------ */
+
+int cmio__timeout_check(const struct timespec *timeout)
+{
+    if (timeout == NULL)
+        return 0;
+    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L)
+        return -EINVAL;
+    return 0;
+}
+
+int cmio__timeout_ms(const struct timespec *timeout)
+{
+    if (timeout == NULL)
+        return -1;
+    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0)
+        return 0; /* not reached after cmio__timeout_check */
+    if (timeout->tv_sec > INT_MAX / 1000)
+        return INT_MAX;
+    long long ms = (long long)timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999L) / 1000000L;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* ---- Poll ---------------------------------------------------------------------------------- */
+
+int cmio_poll_new(cmio_poll **out)
+{
+    struct cmio_selector *sel;
+    int r;
+
+    if (out == NULL)
+        return -EINVAL;
+    cmio_poll *poll = malloc(sizeof *poll);
+    if (poll == NULL)
+        return -ENOMEM;
+    r = cmio__backend()->create(&sel);
+    if (r < 0) {
+        free(poll);
+        return r;
+    }
+    poll->registry.sel = sel;
+    poll->registry.is_clone = false;
+    *out = poll;
+    return 0;
+}
+
+void cmio_poll_free(cmio_poll *poll)
+{
+    if (poll == NULL)
+        return;
+    cmio__selector_unref(poll->registry.sel);
+    free(poll);
+}
+
+cmio_registry *cmio_poll_registry(cmio_poll *poll)
+{
+    return poll != NULL ? &poll->registry : NULL;
+}
+
+int cmio_poll_poll(cmio_poll *poll, cmio_events *events, const struct timespec *timeout)
+{
+    if (poll == NULL || events == NULL)
+        return -EINVAL;
+    int r = cmio__timeout_check(timeout);
+    if (r < 0)
+        return r;
+    events->len = 0;
+    struct cmio_selector *sel = poll->registry.sel;
+    return sel->be->select(sel, events, timeout);
+}
+
+/* ---- Registry ------------------------------------------------------------------------------ */
+
+int cmio_registry_try_clone(const cmio_registry *registry, cmio_registry **out)
+{
+    if (registry == NULL || out == NULL)
+        return -EINVAL;
+    cmio_registry *clone = malloc(sizeof *clone);
+    if (clone == NULL)
+        return -ENOMEM;
+    cmio__selector_ref(registry->sel);
+    clone->sel = registry->sel;
+    clone->is_clone = true;
+    *out = clone;
+    return 0;
+}
+
+void cmio_registry_free(cmio_registry *registry)
+{
+    if (registry == NULL || !registry->is_clone)
+        return;
+    cmio__selector_unref(registry->sel);
+    free(registry);
+}
+
+int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
+                              cmio_interest interest)
+{
+    if (registry == NULL || !cmio__interest_valid(interest))
+        return -EINVAL;
+    if (fd < 0)
+        return -EBADF;
+    return registry->sel->be->add(registry->sel, fd, token, interest);
+}
+
+int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_token token,
+                                cmio_interest interest)
+{
+    if (registry == NULL || !cmio__interest_valid(interest))
+        return -EINVAL;
+    if (fd < 0)
+        return -EBADF;
+    return registry->sel->be->modify(registry->sel, fd, token, interest);
+}
+
+int cmio_registry_deregister_fd(cmio_registry *registry, int fd)
+{
+    if (registry == NULL)
+        return -EINVAL;
+    if (fd < 0)
+        return -EBADF;
+    return registry->sel->be->remove(registry->sel, fd);
+}

@@ -1,0 +1,129 @@
+/* cmio runtime — Unix-domain socket helpers: names, peer credentials, fd passing (SCM_RIGHTS).
+ * Which variant is built comes from the platform table (cmio/platform.h). */
+#include "net.h"
+#include "internal.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int cmio__unix_addr_check(const cmio_unix_addr *addr)
+{
+    if (addr->sun.sun_family != AF_UNIX || addr->len < offsetof(struct sockaddr_un, sun_path) ||
+        addr->len > sizeof(addr->sun))
+        return -EINVAL;
+    return AF_UNIX;
+}
+
+int cmio__getname_unix(int fd, bool peer, cmio_unix_addr *addr)
+{
+    struct sockaddr_un sun;
+    socklen_t len = sizeof(sun);
+    memset(&sun, 0, sizeof(sun));
+    int r = peer ? getpeername(fd, (struct sockaddr *)&sun, &len)
+                 : getsockname(fd, (struct sockaddr *)&sun, &len);
+    if (r < 0)
+        return -errno;
+    return cmio_unix_addr_from_sys(addr, (const struct sockaddr *)&sun, len);
+}
+
+int cmio__peer_cred(int fd, cmio_peer_cred *out)
+{
+#if CMIO_PEER_CRED_SO_PEERCRED
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -errno;
+    out->pid = cred.pid;
+    out->uid = cred.uid;
+    out->gid = cred.gid;
+    return 0;
+#elif CMIO_PEER_CRED_GETPEEREID
+    if (getpeereid(fd, &out->uid, &out->gid) < 0)
+        return -errno;
+    out->pid = -1;
+    return 0;
+#else
+    (void)fd;
+    (void)out;
+    return -ENOSYS; /* not reached: the op is absent from this platform's headers */
+#endif
+}
+
+ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size_t nfds, int flags)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * CMIO_MAX_FDS)];
+    } ctl;
+    if (nfds > CMIO_MAX_FDS)
+        return -EINVAL;
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (nfds > 0) {
+        memset(&ctl, 0, sizeof(ctl));
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    ssize_t n = sendmsg(fd, &msg, flags);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * CMIO_MAX_FDS)];
+    } ctl;
+    size_t cap = fdb->cap < CMIO_MAX_FDS ? fdb->cap : CMIO_MAX_FDS;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (cap > 0) {
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * cap);
+    }
+    fdb->len = 0;
+    fdb->truncated = false;
+#if CMIO_CMSG_CLOEXEC
+    ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+#else
+    ssize_t n = recvmsg(fd, &msg, 0);
+#endif
+    if (n < 0)
+        return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int rfd;
+            memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+#if !CMIO_CMSG_CLOEXEC
+            (void)cmio__fd_set_cloexec(rfd);
+#endif
+            if (fdb->len < cap)
+                fdb->fds[fdb->len++] = rfd;
+            else
+                close(rfd); /* cannot happen with the control buffer sized to cap */
+        }
+    }
+    if (msg.msg_flags & MSG_CTRUNC) {
+        for (size_t i = 0; i < fdb->len; i++)
+            close(fdb->fds[i]);
+        fdb->len = 0;
+        fdb->truncated = true;
+    }
+    return n;
+}

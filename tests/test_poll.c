@@ -1,0 +1,778 @@
+/* cmio tests — Poll, Registry, Events and Event on raw file descriptors. */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "test_util.h"
+
+#define R CMIO_INTEREST_READABLE
+#define W CMIO_INTEREST_WRITABLE
+#define P CMIO_INTEREST_PRIORITY
+
+struct fixture {
+    cmio_poll *poll;
+    cmio_registry *reg;
+    cmio_events *events;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(cmio_poll_new(&f->poll), 0);
+    f->reg = cmio_poll_registry(f->poll);
+    assert_int_equal(cmio_events_new(&f->events, 64), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    cmio_events_free(f->events);
+    cmio_poll_free(f->poll);
+    free(f);
+    return 0;
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* ---- Poll basics ----------------------------------------------------------------------------- */
+
+static void test_poll_new_free(void **state)
+{
+    (void)state;
+    int before = test_count_open_fds();
+    cmio_poll *poll = NULL;
+    assert_int_equal(cmio_poll_new(&poll), 0);
+    assert_non_null(poll);
+    assert_non_null(cmio_poll_registry(poll));
+    assert_ptr_equal(cmio_poll_registry(poll), cmio_poll_registry(poll));
+    assert_int_equal(test_count_open_fds(), before + 1); /* the epoll fd */
+    cmio_poll_free(poll);
+    assert_int_equal(test_count_open_fds(), before);
+    cmio_poll_free(NULL);
+    assert_null(cmio_poll_registry(NULL));
+    assert_int_equal(cmio_poll_new(NULL), -EINVAL);
+}
+
+static void test_backend_name(void **state)
+{
+    (void)state;
+    assert_string_equal(cmio_backend_name(), "epoll");
+}
+
+static void test_poll_null_args(void **state)
+{
+    struct fixture *f = *state;
+    const struct timespec zero = {0, 0};
+    assert_int_equal(cmio_poll_poll(NULL, f->events, &zero), -EINVAL);
+    assert_int_equal(cmio_poll_poll(f->poll, NULL, &zero), -EINVAL);
+}
+
+static void test_poll_invalid_timespec(void **state)
+{
+    struct fixture *f = *state;
+    const struct timespec bad[] = {{-1, 0}, {0, -1}, {0, 1000000000L}, {1, 2000000000L}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(cmio_poll_poll(f->poll, f->events, &bad[i]), -EINVAL);
+    const struct timespec ok = {0, 999999999L};
+    assert_int_equal(cmio__timeout_check(&ok), 0);
+    assert_int_equal(cmio__timeout_check(NULL), 0);
+}
+
+/* ---- Timeouts -------------------------------------------------------------------------------- */
+
+static void test_timeout_zero(void **state)
+{
+    struct fixture *f = *state;
+    /* Nothing is registered: a blocking wait would never return (the watchdog would fire). */
+    const struct timespec zero = {0, 0};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &zero), 0);
+    assert_true(test_now_ns() - t0 < 2000000000LL);
+    assert_true(cmio_events_is_empty(f->events));
+}
+
+static void test_timeout_1us(void **state)
+{
+    struct fixture *f = *state;
+    const struct timespec us = {0, 1000};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &us), 0);
+    assert_true(test_now_ns() - t0 >= 1000);
+    const struct timespec ns = {0, 1};
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &ns), 0);
+}
+
+static void test_timeout_50ms(void **state)
+{
+    struct fixture *f = *state;
+    const struct timespec ms50 = {0, 50000000L};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &ms50), 0);
+    assert_true(test_now_ns() - t0 >= 50000000LL);
+}
+
+static void test_timeout_ms_rounding(void **state)
+{
+    (void)state;
+    const struct {
+        struct timespec ts;
+        int ms;
+    } cases[] = {
+        {{0, 0}, 0},
+        {{0, 1}, 1},
+        {{0, 999999}, 1},
+        {{0, 1000000}, 1},
+        {{0, 1000001}, 2},
+        {{1, 0}, 1000},
+        {{1, 1}, 1001},
+        {{2147483, 647000000L}, INT_MAX},
+        {{2147483, 647000001L}, INT_MAX},
+        {{2147484, 0}, INT_MAX},
+        {{(time_t)INT_MAX * 10, 999999999L}, INT_MAX},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(cmio__timeout_ms(&cases[i].ts), cases[i].ms);
+    assert_int_equal(cmio__timeout_ms(NULL), -1);
+}
+
+struct delayed_write {
+    int fd;
+    long delay_ms;
+};
+
+static void *write_after_delay(void *arg)
+{
+    struct delayed_write *dw = arg;
+    test_sleep_ms(dw->delay_ms);
+    test_write_byte(dw->fd);
+    return NULL;
+}
+
+/* NULL timeout: blocks until another thread makes an fd ready. */
+static void check_null_timeout_blocks(struct fixture *f)
+{
+    int sv[2];
+    pthread_t th;
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 7, R), 0);
+
+    struct delayed_write dw = {sv[1], 50};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(pthread_create(&th, NULL, write_after_delay, &dw), 0);
+    int n;
+    while ((n = cmio_poll_poll(f->poll, f->events, NULL)) == -EINTR) {
+    }
+    assert_int_equal(n, 1);
+    assert_true(test_now_ns() - t0 >= 50000000LL); /* it did wait for the write */
+    assert_int_equal(cmio_event_token(cmio_events_get(f->events, 0)), 7);
+    assert_true(cmio_event_is_readable(cmio_events_get(f->events, 0)));
+    assert_int_equal(pthread_join(th, NULL), 0);
+
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_timeout_null_blocks(void **state)
+{
+    check_null_timeout_blocks(*state);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+}
+
+struct signaller {
+    pthread_t target;
+    atomic_bool stop;
+};
+
+static void *signal_until_stopped(void *arg)
+{
+    struct signaller *s = arg;
+    while (!atomic_load(&s->stop)) {
+        pthread_kill(s->target, SIGUSR1);
+        test_sleep_ms(10);
+    }
+    return NULL;
+}
+
+/* A signal interrupting the wait gives -EINTR (mio returns Interrupted too). */
+static void test_poll_eintr(void **state)
+{
+    struct fixture *f = *state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART (epoll_wait is never restarted anyway) */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+
+    struct signaller s = {.target = pthread_self()};
+    atomic_init(&s.stop, false);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, signal_until_stopped, &s), 0);
+    /* Nothing registered: only a signal can end this wait. */
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, NULL), -EINTR);
+    assert_int_equal(cmio_events_len(f->events), 0);
+    atomic_store(&s.stop, true);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
+/* ---- Events buffer --------------------------------------------------------------------------- */
+
+static void test_events_new_invalid(void **state)
+{
+    (void)state;
+    cmio_events *ev = NULL;
+    assert_int_equal(cmio_events_new(&ev, 0), -EINVAL);
+    assert_null(ev);
+    assert_int_equal(cmio_events_new(NULL, 4), -EINVAL);
+    assert_int_equal(cmio_events_new(&ev, (size_t)INT_MAX + 1), -EINVAL);
+    assert_int_equal(cmio_events_new(&ev, SIZE_MAX), -EINVAL);
+    assert_int_equal(cmio_events_new(&ev, 3), 0);
+    assert_int_equal(cmio_events_capacity(ev), 3);
+    assert_int_equal(cmio_events_len(ev), 0);
+    assert_true(cmio_events_is_empty(ev));
+    assert_null(cmio_events_get(ev, 0));
+    assert_null(cmio_events_first(ev));
+    cmio_events_free(ev);
+    cmio_events_free(NULL);
+}
+
+static void test_events_null_accessors(void **state)
+{
+    (void)state;
+    assert_int_equal(cmio_events_len(NULL), 0);
+    assert_int_equal(cmio_events_capacity(NULL), 0);
+    assert_true(cmio_events_is_empty(NULL));
+    cmio_events_clear(NULL);
+    assert_null(cmio_events_get(NULL, 0));
+    assert_null(cmio_events_first(NULL));
+    assert_null(cmio_events_next(NULL, NULL));
+    assert_int_equal(cmio_event_token(NULL), 0);
+    assert_false(cmio_event_is_readable(NULL));
+    assert_false(cmio_event_is_writable(NULL));
+    assert_false(cmio_event_is_error(NULL));
+    assert_false(cmio_event_is_read_closed(NULL));
+    assert_false(cmio_event_is_write_closed(NULL));
+    assert_false(cmio_event_is_priority(NULL));
+    assert_false(cmio_event_is_aio(NULL));
+    assert_false(cmio_event_is_lio(NULL));
+}
+
+/* 5 ready fds, capacity 2: 2, 2, 1 events with distinct tokens covering all 5. */
+static void test_events_capacity(void **state)
+{
+    struct fixture *f = *state;
+    cmio_events *ev;
+    int sv[5][2];
+    assert_int_equal(cmio_events_new(&ev, 2), 0);
+    for (int i = 0; i < 5; i++) {
+        test_socketpair(sv[i]);
+        test_write_byte(sv[i][1]);
+        assert_int_equal(cmio_registry_register_fd(f->reg, sv[i][0], 100 + (cmio_token)i, R), 0);
+    }
+    unsigned seen = 0;
+    const int expect[] = {2, 2, 1, 0};
+    for (int round = 0; round < 4; round++) {
+        assert_int_equal(test_poll_now(f->poll, ev), expect[round]);
+        assert_true(cmio_events_len(ev) <= cmio_events_capacity(ev));
+        for (size_t i = 0; i < cmio_events_len(ev); i++) {
+            cmio_token t = cmio_event_token(cmio_events_get(ev, i));
+            assert_in_range(t, 100, 104);
+            assert_false(seen & (1u << (t - 100)));
+            seen |= 1u << (t - 100);
+        }
+    }
+    assert_int_equal(seen, 0x1f);
+    for (int i = 0; i < 5; i++) {
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    cmio_events_free(ev);
+}
+
+static void test_events_iterate(void **state)
+{
+    struct fixture *f = *state;
+    int sv[3][2];
+    for (int i = 0; i < 3; i++) {
+        test_socketpair(sv[i]);
+        test_write_byte(sv[i][1]);
+        assert_int_equal(cmio_registry_register_fd(f->reg, sv[i][0], (cmio_token)i, R), 0);
+    }
+    assert_int_equal(test_poll_now(f->poll, f->events), 3);
+    size_t count = 0;
+    for (const cmio_event *e = cmio_events_first(f->events); e;
+         e = cmio_events_next(f->events, e)) {
+        assert_ptr_equal(e, cmio_events_get(f->events, count));
+        count++;
+    }
+    assert_int_equal(count, 3);
+    assert_null(cmio_events_get(f->events, 3));
+    assert_null(cmio_events_get(f->events, SIZE_MAX));
+    assert_null(cmio_events_next(f->events, cmio_events_get(f->events, 2)));
+    int foreign;
+    assert_null(cmio_events_next(f->events, (const cmio_event *)&foreign));
+    assert_false(cmio_events_is_empty(f->events));
+    cmio_events_clear(f->events);
+    assert_true(cmio_events_is_empty(f->events));
+    assert_null(cmio_events_first(f->events));
+    assert_null(cmio_events_get(f->events, 0));
+    for (int i = 0; i < 3; i++) {
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+}
+
+/* ---- Registry -------------------------------------------------------------------------------- */
+
+static void test_register_errors(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, 0), -EINVAL);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, 0x80), -EINVAL);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, R | 0x04), -EINVAL); /* AIO */
+    assert_int_equal(cmio_registry_register_fd(f->reg, -1, 1, R), -EBADF);
+    assert_int_equal(cmio_registry_register_fd(NULL, sv[0], 1, R), -EINVAL);
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, sv[0], 1, 0), -EINVAL);
+    assert_int_equal(cmio_registry_reregister_fd(NULL, sv[0], 1, R), -EINVAL);
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, -1, 1, R), -EBADF);
+    assert_int_equal(cmio_registry_deregister_fd(NULL, sv[0]), -EINVAL);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, -1), -EBADF);
+
+    /* Not registered yet. */
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, sv[0], 1, R), -ENOENT);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), -ENOENT);
+
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, R | W | P), 0);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 2, R), -EEXIST);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), -ENOENT);
+
+    /* Kernel errors pass through: a closed fd, a regular file. */
+    int closed = dup(sv[0]);
+    close(closed);
+    assert_int_equal(cmio_registry_register_fd(f->reg, closed, 1, R), -EBADF);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    assert_int_equal(cmio_registry_register_fd(f->reg, fileno(tmp), 1, R), -EPERM);
+    fclose(tmp);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_reregister(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0); /* nothing to read yet */
+
+    /* Writable only, token 2: the (writable) socket reports at once under the new token. */
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, sv[0], 2, W), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 2);
+    assert_true(cmio_event_is_writable(e));
+    assert_false(cmio_event_is_readable(e));
+
+    /* Readable data no longer interests it. */
+    test_write_byte(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    /* Back to readable, token 3: the pending byte is reported. */
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, sv[0], 3, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 3);
+    assert_true(cmio_event_is_readable(e));
+    assert_false(cmio_event_is_writable(e));
+
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_deregister_stops_events(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 5, R), 0);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    test_write_byte(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    /* Registering again works and reports the pending data. */
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 6, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    assert_int_equal(cmio_event_token(cmio_events_get(f->events, 0)), 6);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_edge_triggered(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 9, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    test_write_byte(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    assert_true(cmio_event_is_readable(cmio_events_get(f->events, 0)));
+    /* One event per edge: still readable, but not reported again. */
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    assert_int_equal(test_drain(sv[0]), 1);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    /* New data after draining: a new edge. */
+    test_write_byte(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    assert_int_equal(cmio_event_token(cmio_events_get(f->events, 0)), 9);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+struct clone_ctx {
+    cmio_registry *reg;
+    int fd;
+    int result;
+};
+
+static void *register_after_delay(void *arg)
+{
+    struct clone_ctx *c = arg;
+    test_sleep_ms(50);
+    c->result = cmio_registry_register_fd(c->reg, c->fd, 42, R);
+    return NULL;
+}
+
+/* A cloned registry registers from another thread while the poll thread is blocked. */
+static void test_try_clone_thread(void **state)
+{
+    struct fixture *f = *state;
+    cmio_registry *clone = NULL;
+    int sv[2];
+    pthread_t th;
+    test_socketpair(sv);
+    test_write_byte(sv[1]); /* already readable */
+
+    assert_int_equal(cmio_registry_try_clone(f->reg, &clone), 0);
+    assert_non_null(clone);
+    assert_ptr_not_equal(clone, f->reg);
+    struct clone_ctx c = {clone, sv[0], -1};
+    assert_int_equal(pthread_create(&th, NULL, register_after_delay, &c), 0);
+    const cmio_event *e = test_poll_for_token(f->poll, f->events, 42, TEST_WAIT_MS);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(c.result, 0);
+    assert_non_null(e);
+    assert_true(cmio_event_is_readable(e));
+
+    /* Both handles address the same registrations. */
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    assert_int_equal(cmio_registry_deregister_fd(clone, sv[0]), -ENOENT);
+    cmio_registry_free(clone);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_try_clone_outlives_poll(void **state)
+{
+    (void)state;
+    int before = test_count_open_fds();
+    cmio_poll *poll;
+    cmio_registry *clone, *clone2;
+    int sv[2];
+    assert_int_equal(cmio_poll_new(&poll), 0);
+    assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(poll), &clone), 0);
+    assert_int_equal(cmio_registry_try_clone(clone, &clone2), 0);
+    assert_int_equal(cmio_registry_try_clone(NULL, &clone2), -EINVAL);
+    assert_int_equal(cmio_registry_try_clone(clone, NULL), -EINVAL);
+
+    /* Freeing the poll's own registry is a no-op; the poll still works. */
+    cmio_registry_free(cmio_poll_registry(poll));
+    cmio_registry_free(NULL);
+    cmio_poll_free(poll);
+    assert_int_equal(test_count_open_fds(), before + 1); /* the clones keep the epoll fd */
+
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(clone, sv[0], 1, R), 0);
+    assert_int_equal(cmio_registry_reregister_fd(clone2, sv[0], 2, W), 0);
+    assert_int_equal(cmio_registry_deregister_fd(clone, sv[0]), 0);
+    cmio_registry_free(clone);
+    assert_int_equal(cmio_registry_register_fd(clone2, sv[0], 1, R), 0);
+    cmio_registry_free(clone2);
+    close(sv[0]);
+    close(sv[1]);
+    assert_int_equal(test_count_open_fds(), before); /* last reference closed it */
+}
+
+/* ---- Event accessors ------------------------------------------------------------------------- */
+
+static void test_read_closed_shutdown_then_close(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    /* Peer shuts down its write side: read closed, write side still open. */
+    assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_true(cmio_event_is_readable(e));
+    assert_true(cmio_event_is_read_closed(e));
+    assert_false(cmio_event_is_write_closed(e));
+    assert_false(cmio_event_is_error(e));
+    assert_false(cmio_event_is_priority(e));
+
+    /* Peer closes: both halves closed (EPOLLHUP). */
+    close(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    e = cmio_events_get(f->events, 0);
+    assert_true(cmio_event_is_read_closed(e));
+    assert_true(cmio_event_is_write_closed(e));
+    assert_false(cmio_event_is_aio(e));
+    assert_false(cmio_event_is_lio(e));
+
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+}
+
+static void test_write_closed_socket(void **state)
+{
+    struct fixture *f = *state;
+    int sv[2];
+    test_socketpair(sv);
+    assert_int_equal(cmio_registry_register_fd(f->reg, sv[0], 1, W), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1); /* initially writable */
+    assert_false(cmio_event_is_write_closed(cmio_events_get(f->events, 0)));
+    close(sv[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_true(cmio_event_is_write_closed(e));
+    assert_true(cmio_event_is_read_closed(e));
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), 0);
+    close(sv[0]);
+}
+
+/* Pipe write end whose reader went away: EPOLLOUT | EPOLLERR. */
+static void test_write_closed_pipe(void **state)
+{
+    struct fixture *f = *state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    assert_int_equal(cmio_registry_register_fd(f->reg, p[1], 3, W), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    assert_true(cmio_event_is_writable(cmio_events_get(f->events, 0)));
+    close(p[0]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 3);
+    assert_true(cmio_event_is_writable(e));
+    assert_true(cmio_event_is_error(e));
+    assert_true(cmio_event_is_write_closed(e));
+    assert_false(cmio_event_is_read_closed(e));
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, p[1]), 0);
+    close(p[1]);
+}
+
+/* Full pipe whose reader went away: EPOLLERR alone still means write closed. */
+static void test_write_closed_full_pipe(void **state)
+{
+    struct fixture *f = *state;
+    int p[2];
+    char buf[4096];
+    memset(buf, 'x', sizeof buf);
+    assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    while (write(p[1], buf, sizeof buf) > 0) {
+    }
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(cmio_registry_register_fd(f->reg, p[1], 4, W), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0); /* full: not writable */
+    close(p[0]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_false(cmio_event_is_writable(e));
+    assert_true(cmio_event_is_error(e));
+    assert_true(cmio_event_is_write_closed(e));
+    assert_false(cmio_event_is_read_closed(e));
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, p[1]), 0);
+    close(p[1]);
+}
+
+/* Pipe read end whose writer went away: EPOLLHUP. */
+static void test_read_closed_pipe(void **state)
+{
+    struct fixture *f = *state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    assert_int_equal(cmio_registry_register_fd(f->reg, p[0], 5, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    close(p[1]);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 5);
+    assert_true(cmio_event_is_read_closed(e));
+    assert_false(cmio_event_is_error(e));
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, p[0]), 0);
+    close(p[0]);
+}
+
+/* A 127.0.0.1 port nobody listens on (bound once, then closed). */
+static void closed_port(struct sockaddr_in *sin)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof *sin;
+    assert_true(fd >= 0);
+    memset(sin, 0, sizeof *sin);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)sin, sizeof *sin), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)sin, &len), 0);
+    close(fd);
+}
+
+static void test_error_on_refused_connect(void **state)
+{
+    struct fixture *f = *state;
+    struct sockaddr_in sin;
+    closed_port(&sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    /* On loopback the RST arrives while connect() holds the socket: it still says EINPROGRESS
+     * and the failure is reported as EPOLLERR. */
+    int r = connect(fd, (struct sockaddr *)&sin, sizeof sin);
+    assert_int_equal(r, -1);
+    assert_int_equal(errno, EINPROGRESS);
+    assert_int_equal(cmio_registry_register_fd(f->reg, fd, 77, R | W), 0);
+    const cmio_event *e = test_poll_for_token(f->poll, f->events, 77, TEST_WAIT_MS);
+    assert_non_null(e);
+    assert_true(cmio_event_is_error(e));
+    assert_true(cmio_event_is_write_closed(e));
+    assert_true(cmio_event_is_read_closed(e));
+    int err = 0;
+    socklen_t len = sizeof err;
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+    assert_int_equal(err, ECONNREFUSED);
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, fd), 0);
+    close(fd);
+}
+
+/* TCP urgent data raises EPOLLPRI: priority (and, as in mio, readable). */
+static void test_priority_oob(void **state)
+{
+    struct fixture *f = *state;
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+    int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
+    int afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    assert_true(afd >= 0);
+
+    assert_int_equal(cmio_registry_register_fd(f->reg, afd, 8, P), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    assert_int_equal(send(cfd, "!", 1, MSG_OOB), 1);
+    const cmio_event *e = test_poll_for_token(f->poll, f->events, 8, TEST_WAIT_MS);
+    assert_non_null(e);
+    assert_true(cmio_event_is_priority(e));
+    assert_true(cmio_event_is_readable(e));
+    assert_false(cmio_event_is_writable(e));
+    assert_false(cmio_event_is_error(e));
+
+    assert_int_equal(cmio_registry_deregister_fd(f->reg, afd), 0);
+    close(afd);
+    close(cfd);
+    close(lfd);
+}
+
+/* ---- Fallback without epoll_pwait2 (must stay last: the switch is process-wide) ------------- */
+
+static void test_epoll_wait_fallback(void **state)
+{
+    struct fixture *f = *state;
+    cmio__epoll_disable_pwait2();
+
+    /* 1 µs is rounded up to 1 ms by epoll_wait: never 0, so it really waits. */
+    const struct timespec us = {0, 1000};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &us), 0);
+    assert_true(test_now_ns() - t0 >= 1000000LL);
+
+    const struct timespec ms50 = {0, 50000000L};
+    t0 = test_now_ns();
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &ms50), 0);
+    assert_true(test_now_ns() - t0 >= 50000000LL);
+
+    const struct timespec zero = {0, 0};
+    assert_int_equal(cmio_poll_poll(f->poll, f->events, &zero), 0);
+    check_null_timeout_blocks(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_poll_new_free),
+        cmocka_unit_test(test_backend_name),
+        TEST(test_poll_null_args),
+        TEST(test_poll_invalid_timespec),
+        TEST(test_timeout_zero),
+        TEST(test_timeout_1us),
+        TEST(test_timeout_50ms),
+        cmocka_unit_test(test_timeout_ms_rounding),
+        TEST(test_timeout_null_blocks),
+        TEST(test_poll_eintr),
+        cmocka_unit_test(test_events_new_invalid),
+        cmocka_unit_test(test_events_null_accessors),
+        TEST(test_events_capacity),
+        TEST(test_events_iterate),
+        TEST(test_register_errors),
+        TEST(test_reregister),
+        TEST(test_deregister_stops_events),
+        TEST(test_edge_triggered),
+        TEST(test_try_clone_thread),
+        cmocka_unit_test(test_try_clone_outlives_poll),
+        TEST(test_read_closed_shutdown_then_close),
+        TEST(test_write_closed_socket),
+        TEST(test_write_closed_pipe),
+        TEST(test_write_closed_full_pipe),
+        TEST(test_read_closed_pipe),
+        TEST(test_error_on_refused_connect),
+        TEST(test_priority_oob),
+        TEST(test_epoll_wait_fallback),
+    };
+    alarm(TEST_WATCHDOG_S);
+    return cmocka_run_group_tests_name("poll", tests, NULL, NULL);
+}

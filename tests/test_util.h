@@ -1,0 +1,125 @@
+/* cmio tests — small shared helpers (header-only, static inline). Include after the system
+ * headers a test needs; this header brings in cmocka itself. */
+#ifndef CMIO_TEST_UTIL_H
+#define CMIO_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <cmio/poll.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Upper bound for anything a test waits for; generous so slow runs (valgrind) pass. */
+#define TEST_WAIT_MS 5000
+/* Whole-binary watchdog: a hang (e.g. a timeout ignored) kills the test run with SIGALRM. */
+#define TEST_WATCHDOG_S 120
+
+static inline int64_t test_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void test_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
+/* Polls without blocking; returns the event count (asserts it is not an error). */
+static inline int test_poll_now(cmio_poll *poll, cmio_events *events)
+{
+    const struct timespec zero = {0, 0};
+    int n = cmio_poll_poll(poll, events, &zero);
+    assert_true(n >= 0);
+    assert_int_equal((size_t)n, cmio_events_len(events));
+    return n;
+}
+
+/* Finds the event carrying token in the last poll's events, or NULL. */
+static inline const cmio_event *test_find_token(const cmio_events *events, cmio_token token)
+{
+    for (const cmio_event *e = cmio_events_first(events); e; e = cmio_events_next(events, e)) {
+        if (cmio_event_token(e) == token)
+            return e;
+    }
+    return NULL;
+}
+
+/* Polls (retrying on -EINTR) until an event with token shows up or timeout_ms passes. Returns
+ * the event (valid until the next poll with events) or NULL. Other events are dropped. */
+static inline const cmio_event *test_poll_for_token(cmio_poll *poll, cmio_events *events,
+                                                    cmio_token token, int timeout_ms)
+{
+    int64_t deadline = test_now_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int64_t left = deadline - test_now_ns();
+        if (left < 0)
+            left = 0;
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        int n = cmio_poll_poll(poll, events, &ts);
+        if (n == -EINTR)
+            continue;
+        assert_true(n >= 0);
+        const cmio_event *e = test_find_token(events, token);
+        if (e != NULL)
+            return e;
+        if (left == 0)
+            return NULL;
+    }
+}
+
+/* Number of open file descriptors of this process. */
+static inline int test_count_open_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    int n = 0;
+    assert_non_null(dir);
+    while (readdir(dir) != NULL)
+        n++;
+    closedir(dir);
+    return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+static inline bool test_fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A non-blocking AF_UNIX stream socket pair. */
+static inline void test_socketpair(int sv[2])
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+}
+
+static inline void test_write_byte(int fd)
+{
+    assert_int_equal(write(fd, "x", 1), 1);
+}
+
+/* Reads until -EAGAIN; returns the number of bytes read. */
+static inline size_t test_drain(int fd)
+{
+    char buf[4096];
+    size_t total = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        total += (size_t)n;
+    assert_int_equal(n, -1);
+    assert_int_equal(errno, EAGAIN);
+    return total;
+}
+
+#endif /* CMIO_TEST_UTIL_H */

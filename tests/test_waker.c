@@ -1,0 +1,223 @@
+/* cmio tests — Waker (eventfd on Linux). */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "test_util.h"
+
+#define WAKE_TOKEN ((cmio_token)0xfeedULL)
+
+struct fixture {
+    cmio_poll *poll;
+    cmio_events *events;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(cmio_poll_new(&f->poll), 0);
+    assert_int_equal(cmio_events_new(&f->events, 16), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    cmio_events_free(f->events);
+    cmio_poll_free(f->poll);
+    free(f);
+    return 0;
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* Asserts the last poll returned exactly one event: the waker's, readable. */
+static void assert_one_wake_event(const cmio_events *events, int n)
+{
+    assert_int_equal(n, 1);
+    const cmio_event *e = cmio_events_get(events, 0);
+    assert_int_equal(cmio_event_token(e), WAKE_TOKEN);
+    assert_true(cmio_event_is_readable(e));
+    assert_false(cmio_event_is_writable(e));
+    assert_false(cmio_event_is_error(e));
+}
+
+struct delayed_wake {
+    cmio_waker *waker;
+    long delay_ms;
+    int result;
+};
+
+static void *wake_after_delay(void *arg)
+{
+    struct delayed_wake *dw = arg;
+    test_sleep_ms(dw->delay_ms);
+    dw->result = cmio_waker_wake(dw->waker);
+    return NULL;
+}
+
+static void test_wake_from_thread(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker = NULL;
+    pthread_t th;
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    assert_non_null(waker);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0); /* not woken yet */
+
+    struct delayed_wake dw = {waker, 50, -1};
+    int64_t t0 = test_now_ns();
+    assert_int_equal(pthread_create(&th, NULL, wake_after_delay, &dw), 0);
+    int n;
+    while ((n = cmio_poll_poll(f->poll, f->events, NULL)) == -EINTR) {
+    }
+    assert_true(test_now_ns() - t0 >= 50000000LL); /* blocked until the wake */
+    assert_one_wake_event(f->events, n);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(dw.result, 0);
+    cmio_waker_free(waker);
+}
+
+static void test_wakes_coalesce(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker;
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+
+    /* After the event, a new wake is a new event (the counter is never drained). */
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    cmio_waker_free(waker);
+}
+
+#define WAKE_THREADS 4
+#define WAKES_PER_THREAD 2000
+
+static void *wake_many(void *arg)
+{
+    cmio_waker *waker = arg;
+    for (int i = 0; i < WAKES_PER_THREAD; i++) {
+        if (cmio_waker_wake(waker) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* Concurrent wakes from several threads all succeed and give one event. */
+static void test_wake_concurrent(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker;
+    pthread_t th[WAKE_THREADS];
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    for (int i = 0; i < WAKE_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, wake_many, waker), 0);
+    for (int i = 0; i < WAKE_THREADS; i++) {
+        void *ret;
+        assert_int_equal(pthread_join(th[i], &ret), 0);
+        assert_null(ret);
+    }
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    cmio_waker_free(waker);
+}
+
+/* Free deregisters (a pending wake is not reported) and closes the eventfd. */
+static void test_free_deregisters_and_closes(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker;
+    int before = test_count_open_fds();
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    assert_int_equal(test_count_open_fds(), before + 1);
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    cmio_waker_free(waker);
+    assert_int_equal(test_count_open_fds(), before);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    cmio_waker_free(NULL);
+}
+
+static void test_null_args(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker = NULL;
+    assert_int_equal(cmio_waker_new(NULL, cmio_poll_registry(f->poll), 1), -EINVAL);
+    assert_int_equal(cmio_waker_new(&waker, NULL, 1), -EINVAL);
+    assert_null(waker);
+    assert_int_equal(cmio_waker_wake(NULL), -EINVAL);
+}
+
+/* A waker made through a cloned registry reports to the original poll. */
+static void test_waker_on_cloned_registry(void **state)
+{
+    struct fixture *f = *state;
+    cmio_registry *clone;
+    cmio_waker *waker;
+    assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(f->poll), &clone), 0);
+    assert_int_equal(cmio_waker_new(&waker, clone, WAKE_TOKEN), 0);
+    cmio_registry_free(clone);
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    cmio_waker_free(waker);
+}
+
+/* Documented behaviour: the waker holds the selector, so it may outlive its poll; wake() still
+ * succeeds (nobody is listening) and free() releases the last reference and every fd. */
+static void test_waker_outlives_poll(void **state)
+{
+    (void)state;
+    int before = test_count_open_fds();
+    cmio_poll *poll;
+    cmio_waker *waker;
+    assert_int_equal(cmio_poll_new(&poll), 0);
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(poll), WAKE_TOKEN), 0);
+    cmio_poll_free(poll);
+    assert_int_equal(test_count_open_fds(), before + 2); /* eventfd + epoll fd */
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    cmio_waker_free(waker);
+    assert_int_equal(test_count_open_fds(), before);
+}
+
+/* Several wakers on one poll are told apart by their tokens. */
+static void test_two_wakers(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *a, *b;
+    assert_int_equal(cmio_waker_new(&a, cmio_poll_registry(f->poll), 1), 0);
+    assert_int_equal(cmio_waker_new(&b, cmio_poll_registry(f->poll), 2), 0);
+    assert_int_equal(cmio_waker_wake(b), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 1);
+    assert_int_equal(cmio_event_token(cmio_events_get(f->events, 0)), 2);
+    assert_int_equal(cmio_waker_wake(a), 0);
+    assert_int_equal(cmio_waker_wake(b), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 2);
+    assert_non_null(test_find_token(f->events, 1));
+    assert_non_null(test_find_token(f->events, 2));
+    cmio_waker_free(a);
+    cmio_waker_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        TEST(test_wake_from_thread),
+        TEST(test_wakes_coalesce),
+        TEST(test_wake_concurrent),
+        TEST(test_free_deregisters_and_closes),
+        TEST(test_null_args),
+        TEST(test_waker_on_cloned_registry),
+        cmocka_unit_test(test_waker_outlives_poll),
+        TEST(test_two_wakers),
+    };
+    alarm(TEST_WATCHDOG_S);
+    return cmocka_run_group_tests_name("waker", tests, NULL, NULL);
+}
