@@ -8,7 +8,7 @@ import yaml
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names of the locals in the wrapper bodies (templates/ops.c.j2): parameters may not take them.
-RESERVED = {"family", "sfd", "rc", "sa", "salen", "value", "how_", "n", "msg"}
+RESERVED = {"family", "sfd", "rc", "sa", "salen", "value", "how_", "n", "msg", "ua", "sun", "sv"}
 
 
 class IdlError(Exception):
@@ -218,7 +218,10 @@ def _c_params(p, tinfo):
     return [f"{const}{c} *{name}", f"{tinfo['len']['c']} {tinfo['len']['name']}"]
 
 
-RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int"}
+RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int", "count": "int"}
+
+# Kinds that a platform can only have when its table entry says how: kind -> (key, "cannot" value).
+PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
 
 
 def load(idl_dir):
@@ -308,6 +311,17 @@ def load(idl_dir):
     if v.errors:
         raise IdlError(v.errors)
 
+    for t in model_types:  # an op on a platform whose table cannot do it
+        for op in t["ops"]:
+            key, cannot = PLATFORM_NEEDS.get(op["kind"], (None, None))
+            for p in op["available"] if key else []:
+                if plat_doc["platforms"][p][key] == cannot:
+                    v.err(op["source"].rsplit(":", 1)[0], op["line"],
+                          f"op '{op['name']}' is available on '{p}', whose platform table "
+                          f"says {key}: {cannot}")
+    if v.errors:
+        raise IdlError(v.errors)
+
     for t in model_types:  # which socket types each type's header needs
         t["needs"] = sorted({p["type"] for op in t["ops"] for p in op["params"]
                              if p["type"] in socket_types and p["type"] != t["name"]})
@@ -323,7 +337,7 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
     kind = v.kinds[op["kind"]]
     line = op.line
     key_line = lambda k: op.key_lines.get(k, line)  # noqa: E731
-    kind_keys = {"socket", "steps", "backlog", "call", "option"}
+    kind_keys = {"socket", "steps", "backlog", "call", "option", "membership"}
     wanted = set(kind.get("keys", []))
     if "calls" in kind:
         wanted.add("call")
@@ -391,5 +405,6 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
         "available": _expand(op["available"], groups, platforms),
         "socket": op.get("socket"), "steps": op.get("steps") or [], "backlog": op.get("backlog"),
         "call": op.get("call"), "option": dict(op["option"]) if op.get("option") else None,
-        "source": f"{fname}:{line}",
+        "membership": op.get("membership"),
+        "source": f"{fname}:{line}", "line": key_line("available"),
     }

@@ -1,6 +1,7 @@
 /* cmio runtime — socket helpers shared by the generated wrappers. */
 #include "net.h"
 
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -39,6 +40,40 @@ int cmio__sockopt_get_int(int fd, int level, int name, int *value)
     socklen_t len = sizeof(*value);
     *value = 0;
     return getsockopt(fd, level, name, value, &len) < 0 ? -errno : 0;
+}
+
+int cmio__sockopt_set_u8(int fd, int level, int name, int value)
+{
+    unsigned char v = (unsigned char)value;
+    return setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+int cmio__sockopt_get_u8(int fd, int level, int name, int *value)
+{
+    unsigned char v = 0;
+    socklen_t len = sizeof(v);
+    if (getsockopt(fd, level, name, &v, &len) < 0)
+        return -errno;
+    *value = v;
+    return 0;
+}
+
+int cmio__multicast_v4(int fd, int option, const struct in_addr *group, const struct in_addr *iface)
+{
+    struct ip_mreq mreq;
+    memset(&mreq, 0, sizeof(mreq));
+    mreq.imr_multiaddr = *group;
+    mreq.imr_interface = *iface;
+    return setsockopt(fd, IPPROTO_IP, option, &mreq, sizeof(mreq)) < 0 ? -errno : 0;
+}
+
+int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_t iface)
+{
+    struct ipv6_mreq mreq;
+    memset(&mreq, 0, sizeof(mreq));
+    mreq.ipv6mr_multiaddr = *group;
+    mreq.ipv6mr_interface = iface;
+    return setsockopt(fd, IPPROTO_IPV6, option, &mreq, sizeof(mreq)) < 0 ? -errno : 0;
 }
 
 int cmio__shutdown_how(cmio_shutdown how)

@@ -17,6 +17,15 @@ int cmio__getname(int fd, bool peer, cmio_sockaddr *addr);
 
 int cmio__sockopt_set_int(int fd, int level, int name, int value);
 int cmio__sockopt_get_int(int fd, int level, int name, int *value);
+/* The same for options whose value is an unsigned char on this platform (value 0..255). */
+int cmio__sockopt_set_u8(int fd, int level, int name, int value);
+int cmio__sockopt_get_u8(int fd, int level, int name, int *value);
+
+/* IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP (option) with a struct ip_mreq. */
+int cmio__multicast_v4(int fd, int option, const struct in_addr *group,
+                       const struct in_addr *iface);
+/* The platform's IPv6 join / leave option with a struct ipv6_mreq. */
+int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_t iface);
 
 /* SHUT_RD/SHUT_WR/SHUT_RDWR for a cmio_shutdown, or -EINVAL. */
 int cmio__shutdown_how(cmio_shutdown how);
@@ -34,7 +43,7 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
 
 /* ---- batched UDP (udp_batch.c) ---- */
 
-int cmio__udp_send_batch(int fd, cmio_udp_msg *msgs, size_t count, int flags);
+int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags);
 int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count);
 
 #endif /* CMIO_NET_H */

@@ -13,7 +13,7 @@
 /* Datagrams per system call; the stack holds this many headers. */
 #define CHUNK 128
 
-int cmio__udp_send_batch(int fd, cmio_udp_msg *msgs, size_t count, int flags)
+int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags)
 {
     struct mmsghdr hdr[CHUNK];
     struct iovec iov[CHUNK];
@@ -24,13 +24,13 @@ int cmio__udp_send_batch(int fd, cmio_udp_msg *msgs, size_t count, int flags)
         size_t k = count - done < CHUNK ? count - done : CHUNK;
         memset(hdr, 0, sizeof(hdr[0]) * k);
         for (size_t i = 0; i < k; i++) {
-            cmio_udp_msg *m = &msgs[done + i];
+            const cmio_udp_msg *m = &msgs[done + i];
             iov[i].iov_base = m->buf;
             iov[i].iov_len = m->len;
             hdr[i].msg_hdr.msg_iov = &iov[i];
             hdr[i].msg_hdr.msg_iovlen = 1;
             if (m->addr.len != 0) {
-                hdr[i].msg_hdr.msg_name = &m->addr.u;
+                hdr[i].msg_hdr.msg_name = (void *)&m->addr.u;
                 hdr[i].msg_hdr.msg_namelen = m->addr.len;
             }
         }
@@ -81,13 +81,13 @@ int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count)
 
 #else /* a loop of single system calls */
 
-int cmio__udp_send_batch(int fd, cmio_udp_msg *msgs, size_t count, int flags)
+int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags)
 {
     size_t done = 0;
     if (count > INT_MAX)
         return -EINVAL;
     for (; done < count; done++) {
-        cmio_udp_msg *m = &msgs[done];
+        const cmio_udp_msg *m = &msgs[done];
         ssize_t n = m->addr.len != 0 ? sendto(fd, m->buf, m->len, flags, &m->addr.u.sa, m->addr.len)
                                      : send(fd, m->buf, m->len, flags);
         if (n < 0)

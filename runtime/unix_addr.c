@@ -37,7 +37,7 @@ int cmio_unix_addr_from_pathname(cmio_unix_addr *out, const char *path)
     return len == PATH_CAP ? -ENAMETOOLONG : cmio_unix_addr_from_pathname_bytes(out, path, len);
 }
 
-#if CMIO_PLATFORM_LINUX
+#if CMIO_HAVE_ABSTRACT_NAMES
 int cmio_unix_addr_from_abstract_name(cmio_unix_addr *out, const void *name, size_t len)
 {
     if (out == NULL || (name == NULL && len != 0))

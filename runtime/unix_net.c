@@ -80,6 +80,8 @@ ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size
 
 ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
 {
+    if (fdb->fds == NULL && fdb->cap != 0)
+        return -EINVAL;
     union {
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(int) * CMIO_MAX_FDS)];

@@ -392,7 +392,7 @@ static void test_rerun_keeps_mtimes_and_cleans(void **state)
     write_file(edited, "/* edited by hand */\n");
     path(c, p, "out/stray.txt");
     write_file(p, "stale\n");
-    path(c, p, "out/linux/src/udp_socket.c");
+    path(c, p, "out/linux/src/sctp_socket.c");
     write_file(p, "/* a type that is gone */\n");
     path(c, p, "out/gone");
     assert_int_equal(mkdir(p, 0755), 0);
@@ -406,7 +406,7 @@ static void test_rerun_keeps_mtimes_and_cleans(void **state)
     rc = generate_into(c, "out");
     if (rc != 0)
         fail_msg("second run failed (%d):\n%s", rc, c->out);
-    static const char *const stale[] = {"out/stray.txt", "out/linux/src/udp_socket.c", "out/gone"};
+    static const char *const stale[] = {"out/stray.txt", "out/linux/src/sctp_socket.c", "out/gone"};
     for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
         path(c, p, stale[i]);
         if (exists(p))

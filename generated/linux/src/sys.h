@@ -48,4 +48,22 @@ static inline int cmio__sys_accept(int fd, struct sockaddr *addr, socklen_t *len
     return cmio__sys_prepare(s, true);
 }
 
+/* A connected pair of non-blocking, close-on-exec Unix sockets. */
+static inline int cmio__sys_socketpair(int type, int sv[2])
+{
+    if (socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    int rc = cmio__sys_prepare(sv[0], true);
+    if (rc < 0) {
+        close(sv[1]);
+        return rc;
+    }
+    rc = cmio__sys_prepare(sv[1], true);
+    if (rc < 0) {
+        close(sv[0]);
+        return rc;
+    }
+    return 0;
+}
+
 #endif /* CMIO_SYS_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* TcpStream::connect — idl/tcp_stream.yaml:10 */
@@ -22,12 +23,14 @@ int cmio_tcp_stream_connect(cmio_tcp_stream *stream, const cmio_sockaddr *addr)
     int family = cmio__sockaddr_check(addr);
     if (family < 0)
         return family;
+    const struct sockaddr *sa = &addr->u.sa;
+    socklen_t salen = addr->len;
     int sfd = cmio__sys_socket(family, SOCK_STREAM);
     if (sfd < 0)
         return sfd;
     int rc = 0;
     /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
-    if (connect(sfd, &addr->u.sa, addr->len) < 0 && errno != EINPROGRESS) {
+    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
         rc = -errno;
         goto fail;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* TcpListener::bind — idl/tcp_listener.yaml:10 */
@@ -22,6 +23,8 @@ int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *add
     int family = cmio__sockaddr_check(addr);
     if (family < 0)
         return family;
+    const struct sockaddr *sa = &addr->u.sa;
+    socklen_t salen = addr->len;
     int sfd = cmio__sys_socket(family, SOCK_STREAM);
     if (sfd < 0)
         return sfd;
@@ -29,7 +32,7 @@ int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *add
     rc = cmio__sockopt_set_int(sfd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (rc < 0)
         goto fail;
-    if (bind(sfd, &addr->u.sa, addr->len) < 0) {
+    if (bind(sfd, sa, salen) < 0) {
         rc = -errno;
         goto fail;
     }

@@ -29,7 +29,7 @@ CMIO_API int cmio_unix_addr_from_pathname(cmio_unix_addr *out, const char *path)
 /* A pathname address from len bytes (no NUL needed); an embedded NUL → -EINVAL. */
 CMIO_API int cmio_unix_addr_from_pathname_bytes(cmio_unix_addr *out, const void *path, size_t len);
 
-#if CMIO_PLATFORM_LINUX
+#if CMIO_HAVE_ABSTRACT_NAMES
 /* An abstract-namespace address (Linux): len bytes of name, which may hold any byte. Up to
  * CMIO_UNIX_PATH_MAX bytes, else -ENAMETOOLONG. */
 CMIO_API int cmio_unix_addr_from_abstract_name(cmio_unix_addr *out, const void *name, size_t len);

@@ -10,7 +10,13 @@
 #include <cmio/addr.h>
 #include <cmio/poll.h>
 #include <cmio/io_source.h>
+#include <cmio/unix.h>
+#include <cmio/datagram.h>
 #include <cmio/tcp_listener.h>
 #include <cmio/tcp_stream.h>
+#include <cmio/udp_socket.h>
+#include <cmio/unix_datagram.h>
+#include <cmio/unix_listener.h>
+#include <cmio/unix_stream.h>
 
 #endif /* CMIO_CMIO_H */

@@ -26,4 +26,13 @@
 #define CMIO_HAVE_INTEREST_AIO 0
 #define CMIO_HAVE_INTEREST_LIO 0
 
+/* Unix-domain sockets: abstract names; received fds close-on-exec in recvmsg itself
+ * (MSG_CMSG_CLOEXEC) or by fcntl afterwards; how peer credentials are read. */
+#define CMIO_HAVE_ABSTRACT_NAMES 0
+#define CMIO_CMSG_CLOEXEC 0
+#define CMIO_PEER_CRED_NONE 1
+
+/* Batched UDP: a loop of single calls. */
+#define CMIO_BATCH_LOOP 1
+
 #endif /* CMIO_PLATFORM_H */

@@ -5,8 +5,10 @@
 
 #include <cmio/common.h>
 #include <cmio/addr.h>
+#include <cmio/datagram.h>
 #include <cmio/io_source.h>
 #include <cmio/poll.h>
+#include <cmio/unix.h>
 
 #include <sys/uio.h>
 #include <cmio/tcp_stream.h>
@@ -26,6 +28,21 @@ typedef struct cmio_tcp_listener {
 // clang-format off
 #define CMIO_TCP_LISTENER_INIT {{-1, NULL}}
 // clang-format on
+
+/* Which operations this platform has (an absent one is not declared below). */
+#define CMIO_HAVE_TCP_LISTENER_BIND 1
+#define CMIO_HAVE_TCP_LISTENER_ACCEPT 1
+#define CMIO_HAVE_TCP_LISTENER_LOCAL_ADDR 1
+#define CMIO_HAVE_TCP_LISTENER_SET_TTL 1
+#define CMIO_HAVE_TCP_LISTENER_TTL 1
+#define CMIO_HAVE_TCP_LISTENER_TAKE_ERROR 1
+#define CMIO_HAVE_TCP_LISTENER_FROM_FD 1
+#define CMIO_HAVE_TCP_LISTENER_AS_FD 1
+#define CMIO_HAVE_TCP_LISTENER_INTO_FD 1
+#define CMIO_HAVE_TCP_LISTENER_REGISTER 1
+#define CMIO_HAVE_TCP_LISTENER_REREGISTER 1
+#define CMIO_HAVE_TCP_LISTENER_DEREGISTER 1
+#define CMIO_HAVE_TCP_LISTENER_CLOSE 1
 
 /*
  * Creates a listener bound to `addr` and listening with a backlog of 1024, as mio does.

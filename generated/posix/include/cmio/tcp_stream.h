@@ -5,8 +5,10 @@
 
 #include <cmio/common.h>
 #include <cmio/addr.h>
+#include <cmio/datagram.h>
 #include <cmio/io_source.h>
 #include <cmio/poll.h>
+#include <cmio/unix.h>
 
 #include <sys/uio.h>
 
@@ -25,6 +27,29 @@ typedef struct cmio_tcp_stream {
 // clang-format off
 #define CMIO_TCP_STREAM_INIT {{-1, NULL}}
 // clang-format on
+
+/* Which operations this platform has (an absent one is not declared below). */
+#define CMIO_HAVE_TCP_STREAM_CONNECT 1
+#define CMIO_HAVE_TCP_STREAM_PEER_ADDR 1
+#define CMIO_HAVE_TCP_STREAM_LOCAL_ADDR 1
+#define CMIO_HAVE_TCP_STREAM_SHUTDOWN 1
+#define CMIO_HAVE_TCP_STREAM_SET_NODELAY 1
+#define CMIO_HAVE_TCP_STREAM_NODELAY 1
+#define CMIO_HAVE_TCP_STREAM_SET_TTL 1
+#define CMIO_HAVE_TCP_STREAM_TTL 1
+#define CMIO_HAVE_TCP_STREAM_TAKE_ERROR 1
+#define CMIO_HAVE_TCP_STREAM_PEEK 1
+#define CMIO_HAVE_TCP_STREAM_READ 1
+#define CMIO_HAVE_TCP_STREAM_WRITE 1
+#define CMIO_HAVE_TCP_STREAM_READV 1
+#define CMIO_HAVE_TCP_STREAM_WRITEV 1
+#define CMIO_HAVE_TCP_STREAM_FROM_FD 1
+#define CMIO_HAVE_TCP_STREAM_AS_FD 1
+#define CMIO_HAVE_TCP_STREAM_INTO_FD 1
+#define CMIO_HAVE_TCP_STREAM_REGISTER 1
+#define CMIO_HAVE_TCP_STREAM_REREGISTER 1
+#define CMIO_HAVE_TCP_STREAM_DEREGISTER 1
+#define CMIO_HAVE_TCP_STREAM_CLOSE 1
 
 /*
  * Starts connecting to `addr` and returns at once (0, also while the connection is still in
