@@ -12,14 +12,25 @@
 
 PLATFORM ?= linux
 SANITIZE ?=
+# Poll backend and waker for the test run (default: the platform table's first); any that the
+# platform compiles in, e.g. make test-row BACKEND=poll WAKER=pipe. Read by cmio_poll_new().
+BACKEND ?=
+WAKER ?=
 V ?=
 
 ifeq ($(origin CC),default)
 CC := gcc
 endif
 CXX_CHECK ?= g++
+NM ?= nm
 
-variant := $(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san)
+# Cross/matrix rows (tests/matrix.sh) set ROW to name the build folder, CMOCKA to a cmocka
+# install prefix built for the target, RUNNER to an emulator (qemu-s390x -L …), STATIC=1.
+ROW ?=
+CMOCKA ?=
+RUNNER ?=
+STATIC ?=
+variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san))
 B := build/$(variant)
 
 CFLAGS ?= -O2 -g
@@ -40,7 +51,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 PYTHON = $(shell codegen/find-python)
 
 .PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
-	check-format check-exports check-headers test-valgrind test-all clean
+	check-format check-exports check-headers test-valgrind test-row clean
 
 all: lib examples
 
@@ -67,7 +78,8 @@ examples: $(EXAMPLES)
 
 $(B)/examples/%: examples/%.c $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
+	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) \
+		$(if $(STATIC),-static) -o $@
 
 demo: examples
 	sh examples/demo.sh $(B)/examples
@@ -75,10 +87,11 @@ demo: examples
 # ---- tests ----------------------------------------------------------------------------------
 
 # Tests may use the private runtime headers (runtime/) to check internals such as io_source.
-$(B)/tests/%: tests/%.c tests/test_util.h $(B)/libcmio.a
+$(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a \
-		$(LDFLAGS) -lcmocka -o $@
+	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $(if $(CMOCKA),-I$(CMOCKA)/include) \
+		$< $(B)/libcmio.a $(LDFLAGS) $(if $(CMOCKA),-L$(CMOCKA)/lib) $(if $(STATIC),-static) \
+		-lcmocka -o $@
 
 test-deps:
 	@sh tests/install-deps.sh
@@ -90,17 +103,29 @@ test: test-deps
 	@$(MAKE) --no-print-directory check-format
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory PLATFORM=linux run-tests
-	@$(MAKE) --no-print-directory PLATFORM=posix run-tests
+	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP=test_codegen run-tests
+	@$(MAKE) --no-print-directory PLATFORM=posix SKIP=test_codegen run-tests
 	@sh tests/summary.sh build/test-results.txt
 
+# One row: this PLATFORM/CC build with BACKEND/WAKER (default: the platform's first).
+default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' generated/$(PLATFORM)/include/cmio/platform.h)
+row = $(variant)/$(or $(BACKEND),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
+RUN_TESTS = $(filter-out $(addprefix $(B)/tests/,$(SKIP)),$(TESTS))
+
 run-tests: lib $(TESTS) check-exports check-headers
-	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_LIB="$(B)/libcmio.so" \
-		sh tests/run.sh "$(variant)" build/test-results.txt $(TESTS)
+	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
+		CMIO_RUNNER="$(RUNNER)" sh tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
+
+# make test-row [PLATFORM=…] [BACKEND=…] [WAKER=…] [CC=…]: one row alone, with its summary.
+test-row: test-deps
+	@rm -f build/test-results.txt
+	@$(MAKE) --no-print-directory run-tests
+	@sh tests/summary.sh build/test-results.txt
 
 check-exports: $(B)/libcmio.so
-	@bad=$$(nm -D --defined-only $< | awk '{print $$3}' | grep -v '^cmio_' || true); \
+	@bad=$$($(NM) -D --defined-only $< | awk '{print $$3}' | grep -v '^cmio_' || true); \
 	if [ -n "$$bad" ]; then echo "libcmio.so exports non-cmio symbols: $$bad"; exit 1; fi; \
-	echo "check-exports: $(variant): libcmio.so exports $$(nm -D --defined-only $< | wc -l) symbols, all cmio_*"
+	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | wc -l) symbols, all cmio_*"
 
 # Every public header compiles alone, in C11 and in C++.
 check-headers:
@@ -113,8 +138,8 @@ check-headers:
 test-valgrind:
 	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)
 	@rm -f build/test-results.txt
-	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_VALGRIND=1 \
-		sh tests/run.sh "$(variant)-valgrind" build/test-results.txt $(TESTS)
+	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_VALGRIND=1 CMIO_BACKEND=$(BACKEND) \
+		CMIO_WAKER=$(WAKER) sh tests/run.sh "$(row)-valgrind" build/test-results.txt $(RUN_TESTS)
 	@sh tests/summary.sh build/test-results.txt
 
 # ---- generator ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import yaml
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names of the locals in the wrapper bodies (templates/ops.c.j2): parameters may not take them.
-RESERVED = {"family", "sfd", "rc", "sa", "salen", "value", "how_", "n", "msg", "ua", "sun", "sv"}
+RESERVED = {"family", "sfd", "rc", "sa", "salen", "value", "how_", "n", "msg", "ua", "sun", "sv", "ss"}
 
 
 class IdlError(Exception):

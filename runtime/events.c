@@ -88,37 +88,37 @@ cmio_token cmio_event_token(const cmio_event *event)
 
 bool cmio_event_is_readable(const cmio_event *event)
 {
-    return (cmio_event_bits(event) & (EPOLLIN | EPOLLPRI)) != 0;
+    return (cmio_event_bits(event) & (CMIO__EV_IN | CMIO__EV_PRI)) != 0;
 }
 
 bool cmio_event_is_writable(const cmio_event *event)
 {
-    return (cmio_event_bits(event) & EPOLLOUT) != 0;
+    return (cmio_event_bits(event) & CMIO__EV_OUT) != 0;
 }
 
 bool cmio_event_is_error(const cmio_event *event)
 {
-    return (cmio_event_bits(event) & EPOLLERR) != 0;
+    return (cmio_event_bits(event) & CMIO__EV_ERR) != 0;
 }
 
 bool cmio_event_is_read_closed(const cmio_event *event)
 {
     uint32_t e = cmio_event_bits(event);
     /* Both halves closed, or the peer sent FIN / we called shutdown(SHUT_RD). */
-    return (e & EPOLLHUP) != 0 || ((e & EPOLLIN) != 0 && (e & EPOLLRDHUP) != 0);
+    return (e & CMIO__EV_HUP) != 0 || ((e & CMIO__EV_IN) != 0 && (e & CMIO__EV_RDHUP) != 0);
 }
 
 bool cmio_event_is_write_closed(const cmio_event *event)
 {
     uint32_t e = cmio_event_bits(event);
     /* Both halves closed; or a pipe's write end whose reader went away (with or without room). */
-    return (e & EPOLLHUP) != 0 || ((e & EPOLLOUT) != 0 && (e & EPOLLERR) != 0) ||
-           e == (uint32_t)EPOLLERR;
+    return (e & CMIO__EV_HUP) != 0 || ((e & CMIO__EV_OUT) != 0 && (e & CMIO__EV_ERR) != 0) ||
+           e == (uint32_t)CMIO__EV_ERR;
 }
 
 bool cmio_event_is_priority(const cmio_event *event)
 {
-    return (cmio_event_bits(event) & EPOLLPRI) != 0;
+    return (cmio_event_bits(event) & CMIO__EV_PRI) != 0;
 }
 
 bool cmio_event_is_aio(const cmio_event *event)

@@ -1,7 +1,8 @@
-/* cmio runtime — file descriptor flag helpers. */
+/* cmio runtime — file descriptor helpers: flags, pipes. */
 #include "internal.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 int cmio__fd_set_nonblock(int fd)
 {
@@ -25,4 +26,21 @@ int cmio__fd_set_cloexec(int fd)
     if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
         return -errno;
     return 0;
+}
+
+int cmio__fd_pipe(int p[2])
+{
+    if (pipe(p) < 0)
+        return -errno;
+    int r = 0;
+    for (int i = 0; i < 2 && r == 0; i++) {
+        r = cmio__fd_set_nonblock(p[i]);
+        if (r == 0)
+            r = cmio__fd_set_cloexec(p[i]);
+    }
+    if (r < 0) {
+        close(p[0]);
+        close(p[1]);
+    }
+    return r;
 }

@@ -34,13 +34,31 @@ struct cmio_selector {
 };
 
 extern const struct cmio_backend cmio__backend_epoll;
+extern const struct cmio_backend cmio__backend_poll;
 #if CMIO_BACKEND_EPOLL
 /* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
 void cmio__epoll_disable_pwait2(void);
 #endif
 
-/* The backend this build uses (from the generated platform table). */
+/* The backend this process uses: the platform table's default, or the one named by the
+ * CMIO_BACKEND environment variable (read once). NULL when that names no compiled-in backend. */
 const struct cmio_backend *cmio__backend(void);
+
+/* ---- wakers (waker.c picks one; one file per kind) ----------------------------------------- */
+
+struct cmio_waker_ops {
+    const char *name;
+    /* Opens the waker's fds: *rfd is registered for READABLE, *wfd is written by wake. */
+    int (*open)(int *rfd, int *wfd);
+    /* Makes rfd readable; never blocks, never loses a wake (drains a full pipe first). */
+    int (*wake)(int rfd, int wfd);
+};
+
+extern const struct cmio_waker_ops cmio__waker_eventfd;
+extern const struct cmio_waker_ops cmio__waker_pipe;
+
+/* The waker kind this process uses: the platform default, or CMIO_WAKER (read once). */
+const struct cmio_waker_ops *cmio__waker(void);
 
 void cmio__selector_ref(struct cmio_selector *sel);
 void cmio__selector_unref(struct cmio_selector *sel);
@@ -69,12 +87,36 @@ int cmio__timeout_ms(const struct timespec *timeout);
 
 /* ---- events storage ------------------------------------------------------------------------ */
 
-#if CMIO_PLATFORM_LINUX || CMIO_BACKEND_EPOLL
+#if CMIO_BACKEND_EPOLL
 #include <sys/epoll.h>
-/* On Linux every backend reports events as struct epoll_event, so cmio_event is one type. */
+/* Where epoll exists every backend reports events as the kernel's struct epoll_event, so the
+ * epoll backend hands the kernel's array to the user unchanged. */
 typedef struct epoll_event cmio__sys_event;
+#define CMIO__EV_IN EPOLLIN
+#define CMIO__EV_PRI EPOLLPRI
+#define CMIO__EV_OUT EPOLLOUT
+#define CMIO__EV_ERR EPOLLERR
+#define CMIO__EV_HUP EPOLLHUP
+#define CMIO__EV_RDHUP EPOLLRDHUP
 #else
-#error "cmio: no event type for this platform"
+#include <poll.h>
+/* Elsewhere the same layout with poll(2)'s bits. */
+typedef struct {
+    uint32_t events;
+    union {
+        uint64_t u64;
+    } data;
+} cmio__sys_event;
+#define CMIO__EV_IN POLLIN
+#define CMIO__EV_PRI POLLPRI
+#define CMIO__EV_OUT POLLOUT
+#define CMIO__EV_ERR POLLERR
+#define CMIO__EV_HUP POLLHUP
+#ifdef POLLRDHUP
+#define CMIO__EV_RDHUP POLLRDHUP
+#else
+#define CMIO__EV_RDHUP 0
+#endif
 #endif
 
 struct cmio_events {
@@ -121,5 +163,7 @@ static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r)
 
 int cmio__fd_set_nonblock(int fd);
 int cmio__fd_set_cloexec(int fd);
+/* A pipe whose ends are both non-blocking and close-on-exec (pipe2 is not POSIX.1-2008). */
+int cmio__fd_pipe(int p[2]);
 
 #endif /* CMIO_INTERNAL_H */

@@ -8,19 +8,39 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 const struct cmio_backend *cmio__backend(void)
 {
+    static const struct cmio_backend *const backends[] = {
 #if CMIO_BACKEND_EPOLL
-    return &cmio__backend_epoll;
-#else
-#error "cmio: no poll backend selected for this platform (see cmio/platform.h)"
+        &cmio__backend_epoll,
 #endif
+#if CMIO_BACKEND_POLL
+        &cmio__backend_poll,
+#endif
+    };
+    static const struct cmio_backend *_Atomic chosen;
+    static atomic_bool decided;
+    if (atomic_load_explicit(&decided, memory_order_acquire))
+        return atomic_load_explicit(&chosen, memory_order_relaxed);
+    /* Read CMIO_BACKEND once per process (racing first calls agree: same environment). */
+    const char *want = getenv("CMIO_BACKEND");
+    if (want == NULL || *want == '\0')
+        want = CMIO_DEFAULT_BACKEND;
+    const struct cmio_backend *be = NULL;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+        if (strcmp(backends[i]->name, want) == 0)
+            be = backends[i];
+    atomic_store_explicit(&chosen, be, memory_order_relaxed);
+    atomic_store_explicit(&decided, true, memory_order_release);
+    return be;
 }
 
 const char *cmio_backend_name(void)
 {
-    return cmio__backend()->name;
+    const struct cmio_backend *be = cmio__backend();
+    return be != NULL ? be->name : "none";
 }
 
 /* ---- selector references ------------------------------------------------------------------- */
@@ -71,7 +91,12 @@ int cmio_poll_new(cmio_poll **out)
     cmio_poll *poll = malloc(sizeof *poll);
     if (poll == NULL)
         return -ENOMEM;
-    r = cmio__backend()->create(&sel);
+    const struct cmio_backend *be = cmio__backend();
+    if (be == NULL) {
+        free(poll);
+        return -ENOTSUP; /* CMIO_BACKEND names a backend this build does not have */
+    }
+    r = be->create(&sel);
     if (r < 0) {
         free(poll);
         return r;

@@ -105,6 +105,9 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
 #endif
     if (n < 0)
         return -errno;
+    /* CMSG_SPACE pads to alignment, so a few more fds than cap may fit in the buffer without
+     * MSG_CTRUNC: those count as truncation too. */
+    bool lost = (msg.msg_flags & MSG_CTRUNC) != 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
@@ -112,16 +115,18 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
         for (size_t i = 0; i < k; i++) {
             int rfd;
             memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (fdb->len < cap) {
 #if !CMIO_CMSG_CLOEXEC
-            (void)cmio__fd_set_cloexec(rfd);
+                (void)cmio__fd_set_cloexec(rfd);
 #endif
-            if (fdb->len < cap)
                 fdb->fds[fdb->len++] = rfd;
-            else
-                close(rfd); /* cannot happen with the control buffer sized to cap */
+            } else {
+                close(rfd);
+                lost = true;
+            }
         }
     }
-    if (msg.msg_flags & MSG_CTRUNC) {
+    if (lost) {
         for (size_t i = 0; i < fdb->len; i++)
             close(fdb->fds[i]);
         fdb->len = 0;

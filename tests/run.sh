@@ -2,7 +2,8 @@
 # run.sh ROW RESULTS TEST...: runs each cmocka suite of one build row, shows its output, and
 # appends "ROW SUITE PASSED FAILED SKIPPED" to RESULTS. A suite that crashes, hangs (5 min) or
 # exits non-zero without a cmocka failure count is counted as one failure.
-# CMIO_VALGRIND=1 runs every suite under valgrind (errors and definite leaks fail the suite).
+# CMIO_VALGRIND=1 runs every suite under valgrind (errors and definite leaks fail the suite);
+# CMIO_RUNNER (e.g. "qemu-s390x -L /usr/s390x-linux-gnu") runs each suite under an emulator.
 set -u
 row=$1
 results=$2
@@ -17,7 +18,8 @@ for t in "$@"; do
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
             "$t" >"$out" 2>&1
     else
-        timeout 300 "$t" >"$out" 2>&1
+        # shellcheck disable=SC2086
+        timeout 300 ${CMIO_RUNNER:-} "$t" >"$out" 2>&1
     fi
     rc=$?
     cat "$out"

@@ -56,7 +56,7 @@ static void test_poll_new_free(void **state)
     assert_non_null(poll);
     assert_non_null(cmio_poll_registry(poll));
     assert_ptr_equal(cmio_poll_registry(poll), cmio_poll_registry(poll));
-    assert_int_equal(test_count_open_fds(), before + 1); /* the epoll fd */
+    assert_int_equal(test_count_open_fds(), before + test_poll_fds());
     cmio_poll_free(poll);
     assert_int_equal(test_count_open_fds(), before);
     cmio_poll_free(NULL);
@@ -67,7 +67,7 @@ static void test_poll_new_free(void **state)
 static void test_backend_name(void **state)
 {
     (void)state;
-    assert_string_equal(cmio_backend_name(), "epoll");
+    assert_string_equal(cmio_backend_name(), test_expected_backend());
 }
 
 static void test_poll_null_args(void **state)
@@ -444,6 +444,9 @@ static void test_edge_triggered(void **state)
 
     assert_int_equal(test_drain(sv[0]), 1);
     assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    /* A raw fd has no io_source to re-arm it after -EAGAIN: mio's SourceFd rule is to reregister
+     * (a no-op for epoll's edge; the poll(2) backend needs it). */
+    assert_int_equal(cmio_registry_reregister_fd(f->reg, sv[0], 9, R), 0);
 
     /* New data after draining: a new edge. */
     test_write_byte(sv[1]);
@@ -516,7 +519,8 @@ static void test_try_clone_outlives_poll(void **state)
     cmio_registry_free(cmio_poll_registry(poll));
     cmio_registry_free(NULL);
     cmio_poll_free(poll);
-    assert_int_equal(test_count_open_fds(), before + 1); /* the clones keep the epoll fd */
+    assert_int_equal(test_count_open_fds(),
+                     before + test_poll_fds()); /* the clones keep the selector */
 
     test_socketpair(sv);
     assert_int_equal(cmio_registry_register_fd(clone, sv[0], 1, R), 0);
@@ -593,7 +597,10 @@ static void test_write_closed_pipe(void **state)
     assert_int_equal(test_poll_now(f->poll, f->events), 1);
     const cmio_event *e = cmio_events_get(f->events, 0);
     assert_int_equal(cmio_event_token(e), 3);
-    assert_true(cmio_event_is_writable(e));
+    /* epoll reports the whole readiness on a new edge; poll(2) only what is new since the last
+     * report (writability was reported above and not re-armed). */
+    if (strcmp(cmio_backend_name(), "epoll") == 0)
+        assert_true(cmio_event_is_writable(e));
     assert_true(cmio_event_is_error(e));
     assert_true(cmio_event_is_write_closed(e));
     assert_false(cmio_event_is_read_closed(e));
@@ -722,6 +729,14 @@ static void test_priority_oob(void **state)
 
 static void test_epoll_wait_fallback(void **state)
 {
+#if !CMIO_BACKEND_EPOLL
+    (void)state;
+    skip(); /* this build has no epoll backend */
+#else
+    if (strcmp(cmio_backend_name(), "epoll") != 0) {
+        print_message("epoll-only test: this row uses the %s backend\n", cmio_backend_name());
+        skip();
+    }
     struct fixture *f = *state;
     cmio__epoll_disable_pwait2();
 
@@ -739,6 +754,7 @@ static void test_epoll_wait_fallback(void **state)
     const struct timespec zero = {0, 0};
     assert_int_equal(cmio_poll_poll(f->poll, f->events, &zero), 0);
     check_null_timeout_blocks(f);
+#endif
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -82,6 +83,25 @@ static inline const cmio_event *test_poll_for_token(cmio_poll *poll, cmio_events
 }
 
 /* Number of open file descriptors of this process. */
+/* The fds a poll instance holds: 1 for epoll, 2 for poll(2) (its notification pipe). */
+static inline int test_poll_fds(void)
+{
+    return strcmp(cmio_backend_name(), "poll") == 0 ? 2 : 1;
+}
+
+/* The fds a waker holds: 1 for an eventfd, 2 for a pipe. */
+static inline int test_waker_fds(void)
+{
+    return strcmp(cmio_waker_name(), "pipe") == 0 ? 2 : 1;
+}
+
+/* The backend this run should use: $CMIO_BACKEND, else the platform table's default. */
+static inline const char *test_expected_backend(void)
+{
+    const char *b = getenv("CMIO_BACKEND");
+    return b != NULL && *b != '\0' ? b : CMIO_DEFAULT_BACKEND;
+}
+
 static inline int test_count_open_fds(void)
 {
     DIR *dir = opendir("/proc/self/fd");

@@ -98,6 +98,23 @@ static void test_wakes_coalesce(void **state)
     cmio_waker_free(waker);
 }
 
+/* More wakes than a pipe holds (64 KiB) before anyone polls: wake never blocks, never fails, and
+ * the poll still sees exactly one event; then a later wake is a new event. */
+static void test_full_pipe_neither_blocks_nor_loses(void **state)
+{
+    struct fixture *f = *state;
+    cmio_waker *waker;
+    assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    print_message("waker: %s, backend: %s\n", cmio_waker_name(), cmio_backend_name());
+    for (int i = 0; i < 200000; i++)
+        assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    assert_int_equal(test_poll_now(f->poll, f->events), 0);
+    assert_int_equal(cmio_waker_wake(waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    cmio_waker_free(waker);
+}
+
 #define WAKE_THREADS 4
 #define WAKES_PER_THREAD 2000
 
@@ -137,7 +154,7 @@ static void test_free_deregisters_and_closes(void **state)
     cmio_waker *waker;
     int before = test_count_open_fds();
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
-    assert_int_equal(test_count_open_fds(), before + 1);
+    assert_int_equal(test_count_open_fds(), before + test_waker_fds());
     assert_int_equal(cmio_waker_wake(waker), 0);
     cmio_waker_free(waker);
     assert_int_equal(test_count_open_fds(), before);
@@ -180,7 +197,7 @@ static void test_waker_outlives_poll(void **state)
     assert_int_equal(cmio_poll_new(&poll), 0);
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(poll), WAKE_TOKEN), 0);
     cmio_poll_free(poll);
-    assert_int_equal(test_count_open_fds(), before + 2); /* eventfd + epoll fd */
+    assert_int_equal(test_count_open_fds(), before + test_waker_fds() + test_poll_fds());
     assert_int_equal(cmio_waker_wake(waker), 0);
     assert_int_equal(cmio_waker_wake(waker), 0);
     cmio_waker_free(waker);
@@ -211,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_wake_from_thread),
         TEST(test_wakes_coalesce),
+        TEST(test_full_pipe_neither_blocks_nor_loses),
         TEST(test_wake_concurrent),
         TEST(test_free_deregisters_and_closes),
         TEST(test_null_args),

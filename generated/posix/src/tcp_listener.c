@@ -55,16 +55,15 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
     if (listener == NULL || stream == NULL)
         return -EINVAL;
 
-    struct sockaddr *sa = NULL;
-    socklen_t *salen = NULL;
-    if (peer != NULL) {
-        peer->len = sizeof(peer->u);
-        sa = &peer->u.sa;
-        salen = &peer->len;
-    }
-    int sfd = cmio__sys_accept(listener->src.fd, sa, salen);
+    /* Into local storage: *peer changes only when a connection was accepted. */
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof(ss);
+    int sfd = cmio__sys_accept(listener->src.fd, peer != NULL ? (struct sockaddr *)&ss : NULL,
+                               peer != NULL ? &salen : NULL);
     if (sfd < 0)
         return (int)cmio__source_did_io(&listener->src, sfd);
+    if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
+        memset(peer, 0, sizeof(*peer));
     stream->src.fd = sfd;
     stream->src.sel = NULL;
     return 0;

@@ -83,14 +83,12 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    struct sockaddr *sa = NULL;
-    socklen_t *salen = NULL;
-    if (source != NULL) {
-        source->len = sizeof(source->u);
-        sa = &source->u.sa;
-        salen = &source->len;
-    }
-    ssize_t n = recvfrom(sock->src.fd, buf, len, 0, sa, salen);
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof(ss);
+    ssize_t n = recvfrom(sock->src.fd, buf, len, 0, (struct sockaddr *)&ss, &salen);
+    if (n >= 0 && source != NULL &&
+        cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
+        memset(source, 0, sizeof(*source));
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
 }
 
@@ -101,14 +99,12 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    struct sockaddr *sa = NULL;
-    socklen_t *salen = NULL;
-    if (source != NULL) {
-        source->len = sizeof(source->u);
-        sa = &source->u.sa;
-        salen = &source->len;
-    }
-    ssize_t n = recvfrom(sock->src.fd, buf, len, MSG_PEEK, sa, salen);
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof(ss);
+    ssize_t n = recvfrom(sock->src.fd, buf, len, MSG_PEEK, (struct sockaddr *)&ss, &salen);
+    if (n >= 0 && source != NULL &&
+        cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
+        memset(source, 0, sizeof(*source));
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
 }
 

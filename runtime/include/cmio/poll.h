@@ -59,7 +59,9 @@ CMIO_API cmio_registry *cmio_poll_registry(cmio_poll *poll);
  * arguments or a negative/denormal timespec. */
 CMIO_API int cmio_poll_poll(cmio_poll *poll, cmio_events *events, const struct timespec *timeout);
 
-/* Name of the poll backend in use, e.g. "epoll". */
+/* Name of the poll backend this process uses, e.g. "epoll" or "poll": the platform's default,
+ * or the one named by the environment variable CMIO_BACKEND, read once. cmio_poll_new() fails
+ * with -ENOTSUP when CMIO_BACKEND names a backend the build lacks (then this returns "none"). */
 CMIO_API const char *cmio_backend_name(void);
 
 /* ---- Registry ------------------------------------------------------------------------------ */
@@ -119,8 +121,13 @@ CMIO_API bool cmio_event_is_lio(const cmio_event *event);
 
 typedef struct cmio_waker cmio_waker;
 
-/* Creates a waker registered with `registry` under `token` (eventfd on Linux). When woken, the
- * poll reports a readable event with that token. */
+/* Name of the waker kind this process uses: "eventfd" or "pipe" — the platform's default, or the
+ * one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
+CMIO_API const char *cmio_waker_name(void);
+
+/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere).
+ * When woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a
+ * waker the build lacks. */
 CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
 /* Wakes the poll. Thread-safe; wakes that arrive before the poll runs coalesce into one event. */
 CMIO_API int cmio_waker_wake(cmio_waker *waker);

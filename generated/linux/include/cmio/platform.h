@@ -4,7 +4,9 @@
 #define CMIO_PLATFORM_H
 
 /*
- * Linux with glibc or musl. The default build.
+ * Linux with glibc or musl. The default build: epoll and eventfd; poll(2) and a pipe waker are
+ * compiled in too and chosen with CMIO_BACKEND=poll / CMIO_WAKER=pipe (mio's
+ * mio_unsupported_force_poll_poll and mio_unsupported_force_waker_pipe).
  */
 #define CMIO_PLATFORM_NAME "linux"
 #define CMIO_PLATFORM_LINUX 1
@@ -12,10 +14,16 @@
 
 /* Poll backends compiled in; the first is the default. */
 #define CMIO_BACKEND_EPOLL 1
+#define CMIO_BACKEND_POLL 1
 #define CMIO_DEFAULT_BACKEND "epoll"
 
-/* How cmio_waker_wake() wakes the poll. */
+/* The poll(2) backend waits with ppoll (nanoseconds). */
+#define CMIO_HAVE_PPOLL 1
+
+/* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
 #define CMIO_WAKER_EVENTFD 1
+#define CMIO_WAKER_PIPE 1
+#define CMIO_DEFAULT_WAKER "eventfd"
 
 /* Interest flags this platform has (mio's Interest). */
 #define CMIO_HAVE_INTEREST_READABLE 1

@@ -5,19 +5,23 @@
 
 /*
  * Any POSIX.1-2008 system, built and tested on Linux to prove the portable path: no accept4,
- * no SOCK_NONBLOCK/SOCK_CLOEXEC (fcntl instead). Uses epoll until the poll(2) backend lands.
- * Its wrappers are compiled with only _POSIX_C_SOURCE, so a non-POSIX call does not build.
+ * no SOCK_NONBLOCK/SOCK_CLOEXEC (fcntl instead), the poll(2) backend and a pipe waker. Its
+ * wrappers are compiled with only _POSIX_C_SOURCE, so a non-POSIX call does not build.
  */
 #define CMIO_PLATFORM_NAME "posix"
 #define CMIO_PLATFORM_POSIX 1
 #define CMIO_HANDLE_FD 1
 
 /* Poll backends compiled in; the first is the default. */
-#define CMIO_BACKEND_EPOLL 1
-#define CMIO_DEFAULT_BACKEND "epoll"
+#define CMIO_BACKEND_POLL 1
+#define CMIO_DEFAULT_BACKEND "poll"
 
-/* How cmio_waker_wake() wakes the poll. */
-#define CMIO_WAKER_EVENTFD 1
+/* The poll(2) backend waits with poll (milliseconds, rounded up). */
+#define CMIO_HAVE_PPOLL 0
+
+/* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
+#define CMIO_WAKER_PIPE 1
+#define CMIO_DEFAULT_WAKER "pipe"
 
 /* Interest flags this platform has (mio's Interest). */
 #define CMIO_HAVE_INTEREST_READABLE 1

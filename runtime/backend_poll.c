@@ -1,0 +1,360 @@
+/* cmio runtime — the poll(2) backend, as mio's src/sys/unix/selector/poll.rs.
+ *
+ * poll(2) is level-triggered; users get edge-triggered semantics all the same. When an fd's
+ * readiness is reported, the reported interests are disarmed, so the same readiness is not
+ * reported again. Error and hang-up are edges too: the fd stays in the poll set (with no events
+ * once everything is reported) until POLLERR/POLLHUP has been reported once. io_source re-arms the
+ * fd's whole interest (rearm below) when an operation returns -EAGAIN, and reregister re-arms it
+ * too. Raw fds registered with cmio_registry_register_fd() have no io_source: re-arm them with
+ * cmio_registry_reregister_fd().
+ *
+ * Registrations live in a table guarded by a mutex, so any thread may register while another one
+ * is blocked in poll(2): a change writes a byte to a notification pipe, which wakes the poller; it
+ * rebuilds its poll set and waits again with what is left of the timeout.
+ */
+#include "internal.h"
+
+#if CMIO_BACKEND_POLL
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct reg {
+    int fd;
+    cmio_token token;
+    short interest; /* poll(2) events the registration asks for */
+    short armed;    /* the part of interest not yet reported since the last re-arm */
+    bool err_seen;  /* POLLERR/POLLHUP reported since the last re-arm */
+};
+
+struct cmio_poll_selector {
+    struct cmio_selector base; /* first member: the generic code sees only this */
+    pthread_mutex_t lock;
+    struct reg *regs; /* dense table */
+    size_t nregs, capregs;
+    size_t *slot; /* fd → index in regs + 1 (0: not registered) */
+    size_t capslot;
+    struct pollfd *set; /* the poll set, used by the polling thread only */
+    size_t capset;
+    int notify_rd, notify_wr; /* wakes a blocked poll(2) after a change */
+    bool polling;             /* a thread is inside poll(2) */
+};
+
+#define SEL(s) ((struct cmio_poll_selector *)(s))
+
+static short interest_to_poll(cmio_interest interest)
+{
+    short ev = 0;
+    if (interest & CMIO_INTEREST_READABLE)
+        ev |= (short)(POLLIN | CMIO__EV_RDHUP);
+    if (interest & CMIO_INTEREST_WRITABLE)
+        ev |= POLLOUT;
+#if CMIO_HAVE_INTEREST_PRIORITY
+    if (interest & CMIO_INTEREST_PRIORITY)
+        ev |= POLLPRI;
+#endif
+    return ev;
+}
+
+/* poll(2) revents → the event bits cmio_event reads (the same values on Linux). */
+static uint32_t poll_to_event(short revents)
+{
+    uint32_t e = 0;
+    e |= (revents & POLLIN) ? (uint32_t)CMIO__EV_IN : 0;
+    e |= (revents & POLLPRI) ? (uint32_t)CMIO__EV_PRI : 0;
+    e |= (revents & POLLOUT) ? (uint32_t)CMIO__EV_OUT : 0;
+    e |= (revents & POLLERR) ? (uint32_t)CMIO__EV_ERR : 0;
+    e |= (revents & POLLHUP) ? (uint32_t)CMIO__EV_HUP : 0;
+    e |= (revents & CMIO__EV_RDHUP) ? (uint32_t)CMIO__EV_RDHUP : 0;
+    return e;
+}
+
+static struct reg *find(struct cmio_poll_selector *s, int fd)
+{
+    if ((size_t)fd >= s->capslot || s->slot[fd] == 0)
+        return NULL;
+    return &s->regs[s->slot[fd] - 1];
+}
+
+/* Makes room for one more registration of fd. Lock held. */
+static int reserve(struct cmio_poll_selector *s, int fd)
+{
+    if ((size_t)fd >= s->capslot) {
+        size_t cap = s->capslot ? s->capslot : 64;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        size_t *slot = realloc(s->slot, cap * sizeof(*slot));
+        if (slot == NULL)
+            return -ENOMEM;
+        memset(slot + s->capslot, 0, (cap - s->capslot) * sizeof(*slot));
+        s->slot = slot;
+        s->capslot = cap;
+    }
+    if (s->nregs == s->capregs) {
+        size_t cap = s->capregs ? s->capregs * 2 : 16;
+        struct reg *regs = realloc(s->regs, cap * sizeof(*regs));
+        if (regs == NULL)
+            return -ENOMEM;
+        s->regs = regs;
+        s->capregs = cap;
+    }
+    return 0;
+}
+
+/* Wakes the polling thread so that it sees a change. Called with the lock held. */
+static void notify(struct cmio_poll_selector *s)
+{
+    if (s->polling) {
+        const char b = 1;
+        (void)!write(s->notify_wr, &b, 1); /* a full pipe is already a pending wake */
+    }
+}
+
+static int poll_create(struct cmio_selector **out)
+{
+    struct cmio_poll_selector *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    int p[2];
+    int r = cmio__fd_pipe(p);
+    if (r == 0) {
+        r = -pthread_mutex_init(&s->lock, NULL);
+        if (r < 0) {
+            close(p[0]);
+            close(p[1]);
+        }
+    }
+    if (r < 0) {
+        free(s);
+        return r;
+    }
+    s->notify_rd = p[0];
+    s->notify_wr = p[1];
+    s->base.be = &cmio__backend_poll;
+    atomic_init(&s->base.refs, 1);
+    *out = &s->base;
+    return 0;
+}
+
+static void poll_destroy(struct cmio_selector *sel)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    close(s->notify_rd);
+    close(s->notify_wr);
+    pthread_mutex_destroy(&s->lock);
+    free(s->regs);
+    free(s->slot);
+    free(s->set);
+    free(s);
+}
+
+static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno; /* -EBADF, as epoll_ctl says for a closed fd */
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return -EPERM; /* always "ready": refused, as epoll refuses them */
+    pthread_mutex_lock(&s->lock);
+    int r = find(s, fd) != NULL ? -EEXIST : reserve(s, fd);
+    if (r == 0) {
+        short ev = interest_to_poll(interest);
+        s->regs[s->nregs++] = (struct reg){.fd = fd, .token = token, .interest = ev, .armed = ev};
+        s->slot[fd] = s->nregs;
+        notify(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
+static int poll_modify(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    pthread_mutex_lock(&s->lock);
+    struct reg *g = find(s, fd);
+    if (g != NULL) {
+        g->token = token;
+        g->interest = g->armed = interest_to_poll(interest);
+        g->err_seen = false;
+        notify(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return g != NULL ? 0 : -ENOENT;
+}
+
+static int poll_remove(struct cmio_selector *sel, int fd)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    pthread_mutex_lock(&s->lock);
+    struct reg *g = find(s, fd);
+    if (g != NULL) {
+        s->slot[fd] = 0;
+        struct reg *last = &s->regs[--s->nregs];
+        if (g != last) {
+            *g = *last;
+            s->slot[g->fd] = (size_t)(g - s->regs) + 1;
+        }
+        notify(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return g != NULL ? 0 : -ENOENT;
+}
+
+static int poll_rearm(struct cmio_selector *sel, int fd)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    pthread_mutex_lock(&s->lock);
+    struct reg *g = find(s, fd);
+    if (g != NULL && (g->armed != g->interest || g->err_seen)) {
+        g->armed = g->interest;
+        g->err_seen = false;
+        notify(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return g != NULL ? 0 : -ENOENT;
+}
+
+/* Builds the poll set: the notification pipe first, then every fd with something left to report
+ * (armed interests, or an error/hang-up not reported yet). Lock held. */
+static int build_set(struct cmio_poll_selector *s, nfds_t *n)
+{
+    if (s->capset < s->nregs + 1) {
+        size_t cap = s->nregs + 1 > 16 ? (s->nregs + 1) * 2 : 16;
+        struct pollfd *set = realloc(s->set, cap * sizeof(*set));
+        if (set == NULL)
+            return -ENOMEM;
+        s->set = set;
+        s->capset = cap;
+    }
+    s->set[0] = (struct pollfd){.fd = s->notify_rd, .events = POLLIN};
+    *n = 1;
+    for (size_t i = 0; i < s->nregs; i++)
+        if (s->regs[i].armed != 0 || !s->regs[i].err_seen)
+            s->set[(*n)++] = (struct pollfd){.fd = s->regs[i].fd, .events = s->regs[i].armed};
+    return 0;
+}
+
+/* Moves ready fds into events and disarms what was reported. Lock held. */
+static size_t collect(struct cmio_poll_selector *s, nfds_t n, cmio_events *events)
+{
+    size_t out = 0;
+    for (nfds_t i = 1; i < n && out < events->cap; i++) {
+        short got = s->set[i].revents;
+        struct reg *g = got != 0 ? find(s, s->set[i].fd) : NULL;
+        if (g == NULL)
+            continue; /* nothing, or deregistered while we were polling */
+        if (got & POLLNVAL) {
+            g->armed = 0; /* closed without being deregistered: stop polling it */
+            g->err_seen = true;
+            continue;
+        }
+        short rev = (short)(got & (g->armed | (g->err_seen ? 0 : POLLERR | POLLHUP)));
+        if (rev == 0) {
+            /* Already reported while we were polling; or a hang-up reported before, which poll(2)
+             * repeats whatever we ask: then nothing is left to report until a re-arm. */
+            if (got & (POLLERR | POLLHUP))
+                g->armed = 0;
+            continue;
+        }
+        events->ev[out].events = poll_to_event(rev);
+        events->ev[out].data.u64 = g->token;
+        out++;
+        g->armed = (short)(g->armed & ~rev);
+        if (rev & (POLLERR | POLLHUP))
+            g->err_seen = true;
+    }
+    return out;
+}
+
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+}
+
+static int wait_set(struct pollfd *set, nfds_t n, const struct timespec *deadline)
+{
+    if (deadline == NULL)
+        return poll(set, n, -1);
+    struct timespec now, left;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left.tv_sec = deadline->tv_sec - now.tv_sec;
+    left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+    if (left.tv_nsec < 0) {
+        left.tv_sec--;
+        left.tv_nsec += 1000000000L;
+    }
+    if (left.tv_sec < 0)
+        left.tv_sec = left.tv_nsec = 0;
+#if CMIO_HAVE_PPOLL
+    return ppoll(set, n, &left, NULL); /* nanosecond timeout */
+#else
+    return poll(set, n, cmio__timeout_ms(&left)); /* rounded up to a millisecond */
+#endif
+}
+
+static int poll_select(struct cmio_selector *sel, cmio_events *events,
+                       const struct timespec *timeout)
+{
+    struct cmio_poll_selector *s = SEL(sel);
+    struct timespec deadline;
+    bool zero = timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
+    if (timeout != NULL && timeout->tv_sec > (time_t)(100L * 365 * 86400))
+        timeout = NULL; /* over a century: wait forever, and the deadline cannot overflow */
+    if (timeout != NULL) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout->tv_sec;
+        deadline.tv_nsec += timeout->tv_nsec;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    for (;;) {
+        nfds_t n;
+        pthread_mutex_lock(&s->lock);
+        int r = build_set(s, &n);
+        s->polling = r == 0;
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+            return r;
+
+        r = wait_set(s->set, n, timeout != NULL ? &deadline : NULL);
+        int err = errno;
+
+        pthread_mutex_lock(&s->lock);
+        s->polling = false;
+        size_t out = r > 0 ? collect(s, n, events) : 0;
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+            return -err; /* -EINTR included, as the epoll backend */
+        if (r > 0 && (s->set[0].revents & POLLIN))
+            drain(s->notify_rd);
+        events->len = out;
+        /* Only registrations changed (or what was ready was already reported): wait again with
+         * what is left of the timeout. */
+        if (out > 0 || r == 0 || zero)
+            return (int)out;
+    }
+}
+
+const struct cmio_backend cmio__backend_poll = {
+    .name = "poll",
+    .create = poll_create,
+    .destroy = poll_destroy,
+    .add = poll_add,
+    .modify = poll_modify,
+    .remove = poll_remove,
+    .select = poll_select,
+    .rearm = poll_rearm,
+};
+
+#endif /* CMIO_BACKEND_POLL */

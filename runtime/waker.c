@@ -1,0 +1,91 @@
+/* cmio runtime — Waker (mio's Waker): an fd registered READABLE under the waker's token that
+ * cmio_waker_wake() makes readable from any thread. The kind (eventfd, pipe) comes from the
+ * platform table, or CMIO_WAKER; each kind is one small file (waker_eventfd.c, waker_pipe.c).
+ *
+ * Wakes that arrive before the poll runs coalesce into one event. On backends that need re-arming
+ * (poll(2)), wake() re-arms the waker's registration through io_source after making it readable.
+ * The waker holds a selector reference, so it stays valid after the poll that created it is freed.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct cmio_waker {
+    cmio_io_source src; /* the read end (the eventfd itself for eventfd) */
+    int wfd;            /* the end wake() writes */
+    const struct cmio_waker_ops *ops;
+};
+
+const struct cmio_waker_ops *cmio__waker(void)
+{
+    static const struct cmio_waker_ops *const kinds[] = {
+#if CMIO_WAKER_EVENTFD
+        &cmio__waker_eventfd,
+#endif
+#if CMIO_WAKER_PIPE
+        &cmio__waker_pipe,
+#endif
+    };
+    const char *want = getenv("CMIO_WAKER");
+    if (want == NULL || *want == '\0')
+        want = CMIO_DEFAULT_WAKER;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i]->name, want) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const char *cmio_waker_name(void)
+{
+    const struct cmio_waker_ops *ops = cmio__waker();
+    return ops != NULL ? ops->name : "none";
+}
+
+int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
+{
+    if (out == NULL || registry == NULL)
+        return -EINVAL;
+    const struct cmio_waker_ops *ops = cmio__waker();
+    if (ops == NULL)
+        return -ENOTSUP; /* CMIO_WAKER names a waker this build does not have */
+    cmio_waker *waker = malloc(sizeof *waker);
+    if (waker == NULL)
+        return -ENOMEM;
+    waker->ops = ops;
+    waker->src.sel = NULL;
+    int r = ops->open(&waker->src.fd, &waker->wfd);
+    if (r < 0) {
+        free(waker);
+        return r;
+    }
+    r = cmio__source_register(&waker->src, registry, token, CMIO_INTEREST_READABLE);
+    if (r < 0) {
+        cmio_waker_free(waker);
+        return r;
+    }
+    *out = waker;
+    return 0;
+}
+
+int cmio_waker_wake(cmio_waker *waker)
+{
+    if (waker == NULL || waker->src.fd < 0)
+        return -EINVAL;
+    int r = waker->ops->wake(waker->src.fd, waker->wfd);
+    if (r == 0)
+        (void)cmio__source_did_io(&waker->src, -EAGAIN); /* re-arm where the backend needs it */
+    return r;
+}
+
+void cmio_waker_free(cmio_waker *waker)
+{
+    if (waker == NULL)
+        return;
+    if (waker->wfd != waker->src.fd)
+        close(waker->wfd);
+    if (waker->src.fd >= 0)
+        (void)cmio__source_close(&waker->src);
+    free(waker);
+}
