@@ -57,8 +57,8 @@ ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(int) * CMIO_MAX_FDS)];
     } ctl;
-    if (nfds > CMIO_MAX_FDS)
-        return -EINVAL;
+    if (nfds > CMIO_MAX_FDS || (nfds > 0 && len == 0))
+        return -EINVAL; /* fds travel with at least one byte, or a stream drops them silently */
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));

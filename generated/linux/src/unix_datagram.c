@@ -228,7 +228,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:129 */
+/* none (cmio extension) — idl/unix_datagram.yaml:130 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {

@@ -130,8 +130,8 @@ CMIO_API int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown
 
 /*
  * Sends one datagram together with open file descriptors (SCM_RIGHTS) to the connected peer.
- * Returns the bytes sent or -EAGAIN; -EINVAL for more than CMIO_MAX_FDS fds. [mio: none (cmio
- * extension)]
+ * The datagram must hold at least one byte. Returns the bytes sent or -EAGAIN; -EINVAL for
+ * more than CMIO_MAX_FDS fds or for fds with an empty datagram. [mio: none (cmio extension)]
  */
 CMIO_API ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                              const int *fds, size_t nfds);

@@ -120,7 +120,7 @@ CMIO_API ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct 
 /*
  * Sends data together with open file descriptors (SCM_RIGHTS); the receiver gets duplicates.
  * At least one byte of data must be sent with them. Returns the bytes sent or -EAGAIN; -EINVAL
- * for more than CMIO_MAX_FDS fds. [mio: none (cmio extension)]
+ * for more than CMIO_MAX_FDS fds or for fds with no data. [mio: none (cmio extension)]
  */
 CMIO_API ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                            const int *fds, size_t nfds);
