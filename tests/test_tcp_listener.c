@@ -545,8 +545,7 @@ static void test_register_reregister_deregister(void **state)
     cmio_tcp_stream c3 = CMIO_TCP_STREAM_INIT;
     assert_int_equal(cmio_tcp_stream_connect(&c3, &addr), 0);
     assert_true(tcp_fd_wait(cmio_tcp_listener_as_fd(&l), POLLIN) & POLLIN);
-    tcp_assert_no_event(poll, events, 1);
-    tcp_assert_no_event(poll, events, 2);
+    assert_int_equal(test_poll_now(poll, events), 0); /* neither token 1 nor 2: nothing */
 
     /* It can then be registered with the other poll, which sees the pending connections. */
     assert_int_equal(
