@@ -34,7 +34,8 @@ variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san))
 B := build/$(variant)
 
 CFLAGS ?= -O2 -g
-WFLAGS := -std=c11 -Wall -Wextra -Werror
+# Every compile: C11, warnings as errors, 64-bit file offsets on 32-bit targets too.
+WFLAGS := -std=c11 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -51,7 +52,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 PYTHON = $(shell codegen/find-python)
 
 .PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
-	check-format check-exports check-headers test-valgrind test-row clean
+	check-format check-exports check-headers test-valgrind test-row test-matrix clean
 
 all: lib examples
 
@@ -101,11 +102,17 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory check-generated
 	@$(MAKE) --no-print-directory check-format
+	@$(MAKE) --no-print-directory bench-build
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory PLATFORM=linux run-tests
 	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP=test_codegen run-tests
 	@$(MAKE) --no-print-directory PLATFORM=posix SKIP=test_codegen run-tests
 	@sh tests/summary.sh build/test-results.txt
+
+# The platform matrix (tests/matrix.sh): gcc, clang, poll+pipe, posix, musl (static), i386 and
+# s390x (under qemu-user); installs missing tools with apt-get. MATRIX="musl s390x" picks rows.
+test-matrix:
+	@sh tests/matrix.sh $(MATRIX)
 
 # One row: this PLATFORM/CC build with BACKEND/WAKER (default: the platform's first).
 default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' generated/$(PLATFORM)/include/cmio/platform.h)
@@ -122,10 +129,12 @@ test-row: test-deps
 	@$(MAKE) --no-print-directory run-tests
 	@sh tests/summary.sh build/test-results.txt
 
+# _init/_fini are the C runtime's (crti.o) entry points, not cmio's: musl's crti.o leaves them
+# global (glibc's hides them), so the musl row's libcmio.so exports them too.
 check-exports: $(B)/libcmio.so
-	@bad=$$($(NM) -D --defined-only $< | awk '{print $$3}' | grep -v '^cmio_' || true); \
+	@bad=$$($(NM) -D --defined-only $< | awk '{print $$3}' | grep -v -e '^cmio_' -e '^_init$$' -e '^_fini$$' || true); \
 	if [ -n "$$bad" ]; then echo "libcmio.so exports non-cmio symbols: $$bad"; exit 1; fi; \
-	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | wc -l) symbols, all cmio_*"
+	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | grep -c ' cmio_') symbols, all cmio_*"
 
 # Every public header compiles alone, in C11 and in C++.
 check-headers:
@@ -141,6 +150,36 @@ test-valgrind:
 	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_VALGRIND=1 CMIO_BACKEND=$(BACKEND) \
 		CMIO_WAKER=$(WAKER) sh tests/run.sh "$(row)-valgrind" build/test-results.txt $(RUN_TESTS)
 	@sh tests/summary.sh build/test-results.txt
+
+# ---- benchmarks (bench/, see bench/README.md) ----------------------------------------------
+# bench-build: the C bench programs that need only a C compiler and cmio (loadgen, echo_raw_epoll,
+# echo_cmio, micro, alloc_count.so) in $(B)/bench, -O2, cmio linked statically and libc
+# dynamically; `make test` builds them so that they cannot rot. bench: bench/run.sh (installs the
+# peer servers' libraries, builds them, runs every scenario, writes bench/RESULTS.md and
+# bench/results.png; BENCH_QUICK=1 for a short run).
+BENCH_DIR := $(B)/bench
+BENCH_CFLAGS := $(WFLAGS) $(CFLAGS) -pthread
+BENCH_INCLUDES := -Iruntime/include -Igenerated/$(PLATFORM)/include
+
+.PHONY: bench bench-build
+bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_cmio \
+	$(BENCH_DIR)/micro $(BENCH_DIR)/alloc_count.so
+
+$(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< $(LDFLAGS) -o $@
+
+# Public API only: no -Iruntime (the private headers).
+$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: bench/%.c $(B)/libcmio.a
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
+
+$(BENCH_DIR)/alloc_count.so: bench/alloc_count.c
+	@mkdir -p $(@D)
+	$(CC) $(WFLAGS) -O2 -g -fPIC -shared $< -o $@
+
+bench: bench-build
+	@BENCH_BIN=$(BENCH_DIR) BENCH_CC=$(CC) bash bench/run.sh
 
 # ---- generator ------------------------------------------------------------------------------
 

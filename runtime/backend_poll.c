@@ -307,8 +307,8 @@ static int poll_select(struct cmio_selector *sel, cmio_events *events,
     struct cmio_poll_selector *s = SEL(sel);
     struct timespec deadline;
     bool zero = timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
-    if (timeout != NULL && timeout->tv_sec > (time_t)(100L * 365 * 86400))
-        timeout = NULL; /* over a century: wait forever, and the deadline cannot overflow */
+    if (timeout != NULL && timeout->tv_sec > (time_t)30 * 365 * 86400)
+        timeout = NULL; /* over 30 years (fits a 32-bit time_t): wait forever, no overflow */
     if (timeout != NULL) {
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += timeout->tv_sec;

@@ -556,6 +556,8 @@ static void test_send_fds_connected_path(void **state)
 
 static void test_recv_fds_truncated(void **state)
 {
+    TEST_SKIP_UNDER("qemu", "qemu-user does not set MSG_CTRUNC and passes the excess fds through "
+                            "(reproduced without cmio)");
     ux_ctx *ctx = *state;
     cmio_unix_datagram a = CMIO_UNIX_DATAGRAM_INIT, b = CMIO_UNIX_DATAGRAM_INIT;
     assert_int_equal(cmio_unix_datagram_pair(&a, &b), 0);
@@ -601,6 +603,8 @@ static void test_recv_fds_truncated(void **state)
  * truncated, nothing kept. */
 static void test_recv_fds_one_more_than_cap(void **state)
 {
+    TEST_SKIP_UNDER("qemu", "qemu-user does not set MSG_CTRUNC and passes the excess fds through "
+                            "(reproduced without cmio)");
     ux_ctx *ctx = *state;
     cmio_unix_datagram a = CMIO_UNIX_DATAGRAM_INIT, b = CMIO_UNIX_DATAGRAM_INIT;
     assert_int_equal(cmio_unix_datagram_pair(&a, &b), 0);

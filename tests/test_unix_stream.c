@@ -675,6 +675,8 @@ static void test_send_recv_fds(void **state)
 /* More fds than fit: none kept, the ones that arrived closed, the data still returned. */
 static void test_recv_fds_truncated(void **state)
 {
+    TEST_SKIP_UNDER("qemu", "qemu-user does not set MSG_CTRUNC and passes the excess fds through "
+                            "(reproduced without cmio)");
     ux_ctx *ctx = *state;
     cmio_unix_stream a = CMIO_UNIX_STREAM_INIT, b = CMIO_UNIX_STREAM_INIT;
     assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);
@@ -715,6 +717,8 @@ static void test_recv_fds_truncated(void **state)
  * truncated, nothing kept, nothing leaked. */
 static void test_recv_fds_one_more_than_cap(void **state)
 {
+    TEST_SKIP_UNDER("qemu", "qemu-user does not set MSG_CTRUNC and passes the excess fds through "
+                            "(reproduced without cmio)");
     ux_ctx *ctx = *state;
     cmio_unix_stream a = CMIO_UNIX_STREAM_INIT, b = CMIO_UNIX_STREAM_INIT;
     assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);

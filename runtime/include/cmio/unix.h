@@ -61,8 +61,9 @@ typedef struct cmio_peer_cred {
     gid_t gid;
 } cmio_peer_cred;
 
-/* Most fds one message can carry (Linux's SCM_MAX_FD). */
-#define CMIO_MAX_FDS 253
+/* Most fds one message can carry: Linux's SCM_MAX_FD is 253, but musl refuses control messages
+ * over 1024 bytes, which is 251 fds on 64-bit targets. */
+#define CMIO_MAX_FDS 251
 
 /* Receives file descriptors passed with SCM_RIGHTS. Set fds and cap; a receive sets len and
  * truncated. Received fds are close-on-exec. When the sender passed more fds than fit (the control
