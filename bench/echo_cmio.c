@@ -1,0 +1,413 @@
+/* echo_cmio — the benchmark echo server on cmio's public API (bench/README.md has the protocol).
+ *
+ *   echo_cmio --tcp 127.0.0.1:0 | --unix PATH | --udp 127.0.0.1:0 [--drain] [--max-conns N]
+ *
+ * The same server as echo_raw_epoll.c, written the way cmio (and mio) is meant to be used:
+ * connections live in a fixed table allocated at start-up (token = index, default 20000 slots),
+ * each registered READABLE when accepted and switched to WRITABLE only while a partial write
+ * waits for room. Reads go into one shared 64 KiB buffer; bytes a partial write could not send
+ * are copied into the connection's slot of a pending-bytes table reserved at start-up. Nothing is
+ * allocated per connection or per event.
+ *
+ * Backends: the same binary runs on poll(2) with CMIO_BACKEND=poll CMIO_WAKER=pipe. Stopping after
+ * a short read relies on epoll's native edges (new data = new edge); cmio's contract elsewhere is
+ * "a readiness is reported again only after an operation returned -EAGAIN", so on any backend but
+ * epoll this server reads until -EAGAIN (--drain) whatever the command line says, and says so on
+ * stderr.
+ *
+ * SIGINT/SIGTERM: the handler writes to a self-pipe registered as a raw fd
+ * (cmio_registry_register_fd), which is async-signal-safe on every backend.
+ */
+#define _GNU_SOURCE
+#include <cmio/cmio.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define BUF_SIZE 65536
+#define EVENTS_CAP 1024
+#define TOKEN_LISTENER ((cmio_token)UINT64_MAX)
+#define TOKEN_SIGNAL ((cmio_token)UINT64_MAX - 1)
+
+enum proto { PROTO_TCP, PROTO_UNIX, PROTO_UDP };
+
+struct conn {
+    union {
+        cmio_tcp_stream tcp;
+        cmio_unix_stream unix_;
+    } s;
+    bool in_use;
+    uint32_t off; /* pending bytes are pending[slot × BUF_SIZE + off, … + len) */
+    uint32_t len; /* 0: nothing pending */
+    uint32_t next_free;
+};
+
+static enum proto proto = PROTO_TCP;
+static struct conn *conns;
+static uint8_t *pending; /* max_conns × BUF_SIZE, reserved (MAP_NORESERVE), touched on demand */
+static uint32_t max_conns = 20000, free_head, nconns;
+static uint8_t rbuf[BUF_SIZE];
+static bool drain;
+static cmio_registry *registry;
+static cmio_tcp_listener tcp_listener = CMIO_TCP_LISTENER_INIT;
+static cmio_unix_listener unix_listener = CMIO_UNIX_LISTENER_INIT;
+static cmio_udp_socket udp = CMIO_UDP_SOCKET_INIT;
+static int sig_wr = -1;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    stop = 1;
+    (void)!write(sig_wr, "x", 1);
+    errno = saved;
+}
+
+static void raise_nofile(rlim_t need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_max < need) {
+        struct rlimit more = {need, need};
+        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+            return;
+    }
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* ---- the stream a slot holds (TCP or Unix) ------------------------------------------------ */
+
+static ssize_t conn_read(struct conn *c, void *buf, size_t len)
+{
+    return proto == PROTO_TCP ? cmio_tcp_stream_read(&c->s.tcp, buf, len)
+                              : cmio_unix_stream_read(&c->s.unix_, buf, len);
+}
+
+static ssize_t conn_write(struct conn *c, const void *buf, size_t len)
+{
+    return proto == PROTO_TCP ? cmio_tcp_stream_write(&c->s.tcp, buf, len)
+                              : cmio_unix_stream_write(&c->s.unix_, buf, len);
+}
+
+static int conn_interest(struct conn *c, uint32_t slot, cmio_interest interest)
+{
+    return proto == PROTO_TCP ? cmio_tcp_stream_reregister(&c->s.tcp, registry, slot, interest)
+                              : cmio_unix_stream_reregister(&c->s.unix_, registry, slot, interest);
+}
+
+static void conn_close(uint32_t slot)
+{
+    struct conn *c = &conns[slot];
+    /* close() also removes the stream from the registry. */
+    if (proto == PROTO_TCP)
+        (void)cmio_tcp_stream_close(&c->s.tcp);
+    else
+        (void)cmio_unix_stream_close(&c->s.unix_);
+    c->in_use = false;
+    c->off = c->len = 0;
+    c->next_free = free_head;
+    free_head = slot;
+    nconns--;
+}
+
+/* ---- echo ---------------------------------------------------------------------------------- */
+
+/* Writes rbuf[0, n); keeps what does not fit. Returns false when the connection was closed. */
+static bool echo(uint32_t slot, size_t n)
+{
+    struct conn *c = &conns[slot];
+    ssize_t w = conn_write(c, rbuf, n);
+    if (w < 0) {
+        if (w != -EAGAIN) {
+            conn_close(slot);
+            return false;
+        }
+        w = 0;
+    }
+    if ((size_t)w < n) {
+        memcpy(pending + (size_t)slot * BUF_SIZE, rbuf + w, n - (size_t)w);
+        c->off = 0;
+        c->len = (uint32_t)(n - (size_t)w);
+        if (conn_interest(c, slot, CMIO_INTEREST_WRITABLE) < 0) {
+            conn_close(slot);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void conn_ready(uint32_t slot)
+{
+    struct conn *c = &conns[slot];
+    if (c->len != 0) {
+        /* Waiting for room: flush the pending bytes first, read nothing until they are out. */
+        uint8_t *p = pending + (size_t)slot * BUF_SIZE;
+        while (c->off < c->len) {
+            ssize_t w = conn_write(c, p + c->off, c->len - c->off);
+            if (w == -EAGAIN)
+                return; /* the next WRITABLE event resumes */
+            if (w == -EINTR)
+                continue;
+            if (w < 0) {
+                conn_close(slot);
+                return;
+            }
+            c->off += (uint32_t)w;
+        }
+        c->off = c->len = 0;
+        if (conn_interest(c, slot, CMIO_INTEREST_READABLE) < 0) {
+            conn_close(slot);
+            return;
+        }
+        /* Data that came while we waited for room brought its event then: read it now. */
+    }
+    for (;;) {
+        ssize_t n = conn_read(c, rbuf, sizeof rbuf);
+        if (n > 0) {
+            if (!echo(slot, (size_t)n) || c->len != 0)
+                return;
+            if (!drain && (size_t)n < sizeof rbuf)
+                return; /* a short read: the socket is empty, new data brings a new edge */
+            continue;
+        }
+        if (n == -EAGAIN)
+            return;
+        if (n == -EINTR)
+            continue;
+        conn_close(slot); /* end of stream or error */
+        return;
+    }
+}
+
+/* Takes a slot for an accepted stream and registers it. */
+static void conn_add(const cmio_tcp_stream *tcp, const cmio_unix_stream *un)
+{
+    if (nconns == max_conns) {
+        fprintf(stderr, "echo_cmio: table full (%u), refusing a connection\n", max_conns);
+        if (tcp != NULL)
+            (void)cmio_tcp_stream_close((cmio_tcp_stream *)tcp);
+        else
+            (void)cmio_unix_stream_close((cmio_unix_stream *)un);
+        return;
+    }
+    uint32_t slot = free_head;
+    struct conn *c = &conns[slot];
+    free_head = c->next_free;
+    c->in_use = true;
+    nconns++;
+    int r;
+    if (tcp != NULL) {
+        c->s.tcp = *tcp;
+        r = cmio_tcp_stream_register(&c->s.tcp, registry, slot, CMIO_INTEREST_READABLE);
+    } else {
+        c->s.unix_ = *un;
+        r = cmio_unix_stream_register(&c->s.unix_, registry, slot, CMIO_INTEREST_READABLE);
+    }
+    if (r < 0) {
+        fprintf(stderr, "echo_cmio: register: %s\n", cmio_strerror(r));
+        conn_close(slot);
+    }
+}
+
+static void accept_all(void)
+{
+    for (;;) {
+        int r;
+        if (proto == PROTO_TCP) {
+            cmio_tcp_stream s;
+            r = cmio_tcp_listener_accept(&tcp_listener, &s, NULL);
+            if (r == 0)
+                conn_add(&s, NULL);
+        } else {
+            cmio_unix_stream s;
+            r = cmio_unix_listener_accept(&unix_listener, &s, NULL);
+            if (r == 0)
+                conn_add(NULL, &s);
+        }
+        if (r == -EINTR || r == -ECONNABORTED || r == 0)
+            continue;
+        if (r != -EAGAIN)
+            fprintf(stderr, "echo_cmio: accept: %s\n", cmio_strerror(r));
+        return;
+    }
+}
+
+static void udp_ready(void)
+{
+    for (;;) {
+        cmio_sockaddr from;
+        ssize_t n = cmio_udp_socket_recv_from(&udp, rbuf, sizeof rbuf, &from);
+        if (n == -EINTR)
+            continue;
+        if (n < 0)
+            return; /* -EAGAIN (or an error a UDP socket reports once) */
+        /* A datagram that does not fit the send buffer is dropped, as UDP may. */
+        (void)cmio_udp_socket_send_to(&udp, rbuf, (size_t)n, &from);
+        if (!drain)
+            return; /* one datagram per event */
+    }
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: echo_cmio --tcp 127.0.0.1:PORT | --unix PATH | --udp 127.0.0.1:PORT "
+                    "[--drain] [--max-conns N]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *where = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--drain") == 0) {
+            drain = true;
+        } else if (i + 1 < argc && strcmp(argv[i], "--max-conns") == 0) {
+            char *end;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || v == 0 || v > 10000000)
+                return usage();
+            max_conns = (uint32_t)v;
+        } else if (i + 1 < argc && strcmp(argv[i], "--tcp") == 0) {
+            proto = PROTO_TCP;
+            where = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--unix") == 0) {
+            proto = PROTO_UNIX;
+            where = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--udp") == 0) {
+            proto = PROTO_UDP;
+            where = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    if (where == NULL)
+        return usage();
+
+    raise_nofile((rlim_t)max_conns + 64);
+    conns = calloc(max_conns, sizeof *conns);
+    pending = mmap(NULL, (size_t)max_conns * BUF_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (conns == NULL || pending == MAP_FAILED) {
+        fprintf(stderr, "echo_cmio: cannot reserve %u connections\n", max_conns);
+        return 1;
+    }
+    for (uint32_t i = 0; i < max_conns; i++)
+        conns[i].next_free = i + 1;
+
+    cmio_poll *poll = NULL;
+    cmio_events *events = NULL;
+    int r;
+    if ((r = cmio_poll_new(&poll)) < 0 || (r = cmio_events_new(&events, EVENTS_CAP)) < 0) {
+        fprintf(stderr, "echo_cmio: poll: %s\n", cmio_strerror(r));
+        return 1;
+    }
+    registry = cmio_poll_registry(poll);
+    if (strcmp(cmio_backend_name(), "epoll") != 0 && !drain) {
+        fprintf(stderr,
+                "echo_cmio: backend %s re-arms only after -EAGAIN: reading until -EAGAIN "
+                "(--drain)\n",
+                cmio_backend_name());
+        drain = true;
+    }
+
+    int sp[2];
+    if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0 ||
+        (r = cmio_registry_register_fd(registry, sp[0], TOKEN_SIGNAL, CMIO_INTEREST_READABLE)) <
+            0) {
+        fprintf(stderr, "echo_cmio: self-pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    sig_wr = sp[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    char ready[CMIO_SOCKADDR_STRLEN + 108];
+    if (proto == PROTO_UNIX) {
+        unlink(where);
+        if ((r = cmio_unix_listener_bind(&unix_listener, where)) < 0 ||
+            (r = cmio_unix_listener_register(&unix_listener, registry, TOKEN_LISTENER,
+                                             CMIO_INTEREST_READABLE)) < 0) {
+            fprintf(stderr, "echo_cmio: listen on %s: %s\n", where, cmio_strerror(r));
+            return 1;
+        }
+        snprintf(ready, sizeof ready, "%s", where);
+    } else {
+        cmio_sockaddr addr;
+        if (cmio_sockaddr_parse(&addr, where) < 0)
+            return usage();
+        if (proto == PROTO_TCP) {
+            if ((r = cmio_tcp_listener_bind(&tcp_listener, &addr)) < 0 ||
+                (r = cmio_tcp_listener_local_addr(&tcp_listener, &addr)) < 0 ||
+                (r = cmio_tcp_listener_register(&tcp_listener, registry, TOKEN_LISTENER,
+                                                CMIO_INTEREST_READABLE)) < 0) {
+                fprintf(stderr, "echo_cmio: listen on %s: %s\n", where, cmio_strerror(r));
+                return 1;
+            }
+        } else if ((r = cmio_udp_socket_bind(&udp, &addr)) < 0 ||
+                   (r = cmio_udp_socket_local_addr(&udp, &addr)) < 0 ||
+                   (r = cmio_udp_socket_register(&udp, registry, TOKEN_LISTENER,
+                                                 CMIO_INTEREST_READABLE)) < 0) {
+            fprintf(stderr, "echo_cmio: bind %s: %s\n", where, cmio_strerror(r));
+            return 1;
+        }
+        cmio_sockaddr_format(&addr, ready, sizeof ready);
+    }
+    printf("ready %s\n", ready);
+    fflush(stdout);
+
+    while (!stop) {
+        int n = cmio_poll_poll(poll, events, NULL);
+        if (n == -EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "echo_cmio: poll: %s\n", cmio_strerror(n));
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            cmio_token token = cmio_event_token(cmio_events_get(events, (size_t)i));
+            if (token < max_conns) {
+                if (conns[token].in_use)
+                    conn_ready((uint32_t)token);
+            } else if (token == TOKEN_LISTENER) {
+                if (proto == PROTO_UDP)
+                    udp_ready();
+                else
+                    accept_all();
+            }
+        }
+    }
+
+    for (uint32_t i = 0; i < max_conns; i++)
+        if (conns[i].in_use)
+            conn_close(i);
+    if (proto == PROTO_TCP)
+        (void)cmio_tcp_listener_close(&tcp_listener);
+    else if (proto == PROTO_UNIX) {
+        (void)cmio_unix_listener_close(&unix_listener);
+        unlink(where);
+    } else
+        (void)cmio_udp_socket_close(&udp);
+    (void)cmio_registry_deregister_fd(registry, sp[0]);
+    close(sp[0]);
+    close(sp[1]);
+    cmio_events_free(events);
+    cmio_poll_free(poll);
+    munmap(pending, (size_t)max_conns * BUF_SIZE);
+    free(conns);
+    return 0;
+}
