@@ -252,8 +252,8 @@ static void udp_ready(void)
             return; /* -EAGAIN (or an error a UDP socket reports once) */
         /* A datagram that does not fit the send buffer is dropped, as UDP may. */
         (void)cmio_udp_socket_send_to(&udp, rbuf, (size_t)n, &from);
-        if (!drain)
-            return; /* one datagram per event */
+        /* Always until EAGAIN, whatever --drain says: with edge-triggered readiness a datagram
+         * left queued would wait for the next one to arrive (a burst would stall), as in mio. */
     }
 }
 

@@ -201,8 +201,8 @@ static void udp_ready(void)
         }
         /* A datagram that does not fit the send buffer is dropped, as UDP may. */
         (void)sendto(lfd, rbuf, (size_t)n, 0, (struct sockaddr *)&ss, sl);
-        if (!drain)
-            return; /* one datagram per event */
+        /* Always until EAGAIN, whatever --drain says: with edge-triggered readiness a datagram
+         * left queued would wait for the next one to arrive (a burst would stall), as in mio. */
     }
 }
 

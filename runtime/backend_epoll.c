@@ -2,8 +2,9 @@
  *
  * Modelled on mio's src/sys/unix/selector/epoll.rs: every registration is edge-triggered, the
  * token travels in epoll_event.data.u64, and the kernel writes events straight into the caller's
- * cmio_events buffer. Timeouts use epoll_pwait2 (nanosecond resolution) when the kernel has it,
- * else epoll_wait with milliseconds rounded up.
+ * cmio_events buffer. A timeout with a sub-millisecond part uses epoll_pwait2 (nanosecond
+ * resolution) when the kernel has it, else epoll_wait with milliseconds rounded up; no timeout and
+ * whole milliseconds use epoll_wait.
  */
 #include "internal.h"
 
@@ -120,21 +121,24 @@ static int cmio_epoll_select(struct cmio_selector *sel, cmio_events *events,
                              const struct timespec *timeout)
 {
     int epfd = cmio_epoll_fd(sel);
-    int n = -1;
-    bool done = false;
-
+    int n;
+    /* Waiting forever, or whole milliseconds, needs no nanosecond call: epoll_wait is the
+     * cheapest. Only a sub-millisecond remainder takes epoll_pwait2. */
+    if (timeout == NULL || timeout->tv_nsec % 1000000L == 0 ||
+        atomic_load_explicit(&cmio_epoll_no_pwait2, memory_order_relaxed)) {
+        n = epoll_wait(epfd, events->ev, (int)events->cap, cmio__timeout_ms(timeout));
+    } else {
 #ifdef SYS_epoll_pwait2
-    if (!atomic_load_explicit(&cmio_epoll_no_pwait2, memory_order_relaxed)) {
         n = cmio_epoll_pwait2(epfd, events, timeout);
         /* EPERM: a seccomp filter that predates the call (epoll_pwait2 never returns it). */
-        if (n < 0 && (errno == ENOSYS || errno == EPERM))
+        if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
             cmio__epoll_disable_pwait2();
-        else
-            done = true;
-    }
-#endif
-    if (!done)
+            n = epoll_wait(epfd, events->ev, (int)events->cap, cmio__timeout_ms(timeout));
+        }
+#else
         n = epoll_wait(epfd, events->ev, (int)events->cap, cmio__timeout_ms(timeout));
+#endif
+    }
     if (n < 0) {
         events->len = 0;
         return -errno; /* -EINTR included, as mio reports it */

@@ -31,6 +31,7 @@ struct reg {
     short interest; /* poll(2) events the registration asks for */
     short armed;    /* the part of interest not yet reported since the last re-arm */
     bool err_seen;  /* POLLERR/POLLHUP reported since the last re-arm */
+    bool waker;     /* a waker's fd: always armed, drained when reported */
 };
 
 struct cmio_poll_selector {
@@ -166,7 +167,11 @@ static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_in
     int r = find(s, fd) != NULL ? -EEXIST : reserve(s, fd);
     if (r == 0) {
         short ev = interest_to_poll(interest);
-        s->regs[s->nregs++] = (struct reg){.fd = fd, .token = token, .interest = ev, .armed = ev};
+        s->regs[s->nregs++] = (struct reg){.fd = fd,
+                                           .token = token,
+                                           .interest = ev,
+                                           .armed = ev,
+                                           .waker = (interest & CMIO__INTEREST_WAKER) != 0};
         s->slot[fd] = s->nregs;
         notify(s);
     }
@@ -241,6 +246,13 @@ static int build_set(struct cmio_poll_selector *s, nfds_t *n)
     return 0;
 }
 
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+}
+
 /* Moves ready fds into events and disarms what was reported. Lock held. */
 static size_t collect(struct cmio_poll_selector *s, nfds_t n, cmio_events *events)
 {
@@ -266,18 +278,15 @@ static size_t collect(struct cmio_poll_selector *s, nfds_t n, cmio_events *event
         events->ev[out].events = poll_to_event(rev);
         events->ev[out].data.u64 = g->token;
         out++;
+        if (g->waker) {
+            drain(g->fd); /* wakes before this point coalesce into this event */
+            continue;
+        }
         g->armed = (short)(g->armed & ~rev);
         if (rev & (POLLERR | POLLHUP))
             g->err_seen = true;
     }
     return out;
-}
-
-static void drain(int fd)
-{
-    char buf[64];
-    while (read(fd, buf, sizeof(buf)) > 0) {
-    }
 }
 
 static int wait_set(struct pollfd *set, nfds_t n, const struct timespec *deadline)

@@ -3,11 +3,29 @@
  * On Linux a cmio_event is the kernel's struct epoll_event, read in place. The readiness mapping
  * is exactly mio's (src/sys/unix/selector/epoll.rs, module event).
  */
+/* The exported, out-of-line versions: the header's inline fast paths are switched off here. */
+#define CMIO_NO_INLINE 1
 #include "internal.h"
+
+#include <stddef.h>
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#if CMIO_BACKEND_EPOLL
+/* The header's inline cmio_events_get reads this layout. */
+struct cmio__events_layout_check {
+    size_t len;
+    size_t cap;
+    struct epoll_event ev[1];
+};
+_Static_assert(offsetof(struct cmio_events, ev) == offsetof(struct cmio__events_layout_check, ev),
+               "cmio_events layout differs from the inline fast path's");
+_Static_assert(offsetof(struct cmio_events, len) == 0 &&
+                   offsetof(struct cmio_events, cap) == sizeof(size_t),
+               "cmio_events layout differs from the inline fast path's");
+#endif
 
 int cmio_events_new(cmio_events **out, size_t capacity)
 {

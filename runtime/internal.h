@@ -63,6 +63,11 @@ const struct cmio_waker_ops *cmio__waker(void);
 void cmio__selector_ref(struct cmio_selector *sel);
 void cmio__selector_unref(struct cmio_selector *sel);
 
+/* Internal interest bit, never accepted from users: the registration is a waker's. Backends that
+ * re-arm (poll) keep it armed and drain the fd when they report it, so that cmio_waker_wake() is a
+ * single write(2) — async-signal-safe, lock-free — on every backend. Others ignore the bit. */
+#define CMIO__INTEREST_WAKER ((cmio_interest)0x80)
+
 /* Validates an interest: non-zero and only known bits. */
 static inline bool cmio__interest_valid(cmio_interest interest)
 {

@@ -2,8 +2,9 @@
  * cmio_waker_wake() makes readable from any thread. The kind (eventfd, pipe) comes from the
  * platform table, or CMIO_WAKER; each kind is one small file (waker_eventfd.c, waker_pipe.c).
  *
- * Wakes that arrive before the poll runs coalesce into one event. On backends that need re-arming
- * (poll(2)), wake() re-arms the waker's registration through io_source after making it readable.
+ * Wakes that arrive before the poll runs coalesce into one event. wake() is one write(2): it may be
+ * called from a signal handler. On backends that re-arm (poll(2)) the waker is registered with the
+ * internal CMIO__INTEREST_WAKER bit, so the backend keeps it armed and drains it when reported.
  * The waker holds a selector reference, so it stays valid after the poll that created it is freed.
  */
 #include "internal.h"
@@ -60,11 +61,15 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
         free(waker);
         return r;
     }
-    r = cmio__source_register(&waker->src, registry, token, CMIO_INTEREST_READABLE);
+    /* Registered directly (not through the user-facing checks) with the internal waker bit. */
+    struct cmio_selector *sel = registry->sel;
+    r = sel->be->add(sel, waker->src.fd, token, CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER);
     if (r < 0) {
         cmio_waker_free(waker);
         return r;
     }
+    cmio__selector_ref(sel);
+    waker->src.sel = sel;
     *out = waker;
     return 0;
 }
@@ -73,10 +78,9 @@ int cmio_waker_wake(cmio_waker *waker)
 {
     if (waker == NULL || waker->src.fd < 0)
         return -EINVAL;
-    int r = waker->ops->wake(waker->src.fd, waker->wfd);
-    if (r == 0)
-        (void)cmio__source_did_io(&waker->src, -EAGAIN); /* re-arm where the backend needs it */
-    return r;
+    /* Only a write(2) (and, for a full pipe, reads): async-signal-safe on every backend, since
+     * backends that re-arm keep a waker armed and drain it themselves. */
+    return waker->ops->wake(waker->src.fd, waker->wfd);
 }
 
 void cmio_waker_free(cmio_waker *waker)

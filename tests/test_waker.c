@@ -1,6 +1,9 @@
 /* cmio tests — Waker (eventfd on Linux). */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_util.h"
 
@@ -113,6 +116,84 @@ static void test_full_pipe_neither_blocks_nor_loses(void **state)
     assert_int_equal(cmio_waker_wake(waker), 0);
     assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
     cmio_waker_free(waker);
+}
+
+/* wake() from a signal handler that interrupts the polling thread — what examples/tcp_server.c
+ * does on SIGTERM. It must be async-signal-safe on every backend: a wake that took a lock the
+ * interrupted poll holds would deadlock (the watchdog alarm would then fail the suite). */
+static cmio_waker *sig_waker;
+static volatile sig_atomic_t sig_wake_errors;
+static volatile sig_atomic_t sig_count;
+
+static void on_sigprof(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    if (cmio_waker_wake(sig_waker) != 0)
+        sig_wake_errors++;
+    sig_count++;
+    errno = saved;
+}
+
+static void test_wake_from_signal_handler(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(cmio_waker_new(&sig_waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigprof;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGPROF, &sa, &old), 0);
+    sig_wake_errors = 0;
+    sig_count = 0;
+
+    /* Idle registrations make the backend spend time in its bookkeeping, where a lock-taking
+     * wake would deadlock. */
+    enum { IDLE = 256 };
+    int sv[2], idle[IDLE];
+    test_socketpair(sv);
+    for (int i = 0; i < IDLE; i++) {
+        idle[i] = dup(sv[0]);
+        assert_true(idle[i] >= 0);
+        assert_int_equal(cmio_registry_register_fd(cmio_poll_registry(f->poll), idle[i],
+                                                   (cmio_token)i, CMIO_INTEREST_READABLE),
+                         0);
+    }
+    /* A signal every 20 µs of CPU time (ITIMER_PROF: the watchdog's alarm() stays untouched). */
+    struct itimerval every = {{0, 20}, {0, 20}}, stop = {{0, 0}, {0, 0}};
+    assert_int_equal(setitimer(ITIMER_PROF, &every, NULL), 0);
+    /* Poll without waiting while the signals land (EINTR is possible), so that the thread is
+     * mostly inside cmio, then until the last wake is seen. */
+    const struct timespec zero = {0, 0};
+    int wake_events = 0;
+    int64_t t0 = test_now_ns();
+    /* Until 200 signals have landed (the timer counts CPU time, which this loop burns), at most
+     * 10 s. */
+    while (sig_count < 200 && test_now_ns() - t0 < 10LL * 1000 * 1000 * 1000) {
+        int n = cmio_poll_poll(f->poll, f->events, &zero);
+        assert_true(n >= 0 || n == -EINTR);
+        for (int k = 0; k < n; k++)
+            wake_events += cmio_event_token(cmio_events_get(f->events, (size_t)k)) == WAKE_TOKEN;
+    }
+    assert_int_equal(setitimer(ITIMER_PROF, &stop, NULL), 0);
+    assert_int_equal(sigaction(SIGPROF, &old, NULL), 0);
+    assert_int_equal(sig_wake_errors, 0);
+    assert_true(sig_count >= 200);
+    assert_true(wake_events >= 1);
+    /* After the storm, one more wake is one more event. */
+    int n;
+    do {
+        n = test_poll_now(f->poll, f->events);
+    } while (n > 0);
+    assert_int_equal(cmio_waker_wake(sig_waker), 0);
+    assert_one_wake_event(f->events, test_poll_now(f->poll, f->events));
+    cmio_waker_free(sig_waker);
+    for (int i = 0; i < IDLE; i++) {
+        assert_int_equal(cmio_registry_deregister_fd(cmio_poll_registry(f->poll), idle[i]), 0);
+        close(idle[i]);
+    }
+    close(sv[0]);
+    close(sv[1]);
 }
 
 #define WAKE_THREADS 4
@@ -229,6 +310,7 @@ int main(void)
         TEST(test_wake_from_thread),
         TEST(test_wakes_coalesce),
         TEST(test_full_pipe_neither_blocks_nor_loses),
+        TEST(test_wake_from_signal_handler),
         TEST(test_wake_concurrent),
         TEST(test_free_deregisters_and_closes),
         TEST(test_null_args),

@@ -117,6 +117,44 @@ CMIO_API bool cmio_event_is_priority(const cmio_event *event);
 CMIO_API bool cmio_event_is_aio(const cmio_event *event);
 CMIO_API bool cmio_event_is_lio(const cmio_event *event);
 
+/* ---- Inline fast paths ------------------------------------------------------------------------
+ * Where epoll exists, a cmio_event is the kernel's struct epoll_event and the events buffer is
+ * {len, cap, events...}: reading events then costs no call at all. The functions above stay
+ * exported (and are what you get with -DCMIO_NO_INLINE); the mapping is the same, mio's. */
+#if CMIO_BACKEND_EPOLL && !defined(CMIO_NO_INLINE)
+#include <sys/epoll.h>
+
+struct cmio__events_layout {
+    size_t len;
+    size_t cap;
+    struct epoll_event ev[1];
+};
+
+static inline const cmio_event *cmio__events_get(const cmio_events *events, size_t i)
+{
+    const struct cmio__events_layout *l = (const struct cmio__events_layout *)(const void *)events;
+    return events != NULL && i < l->len ? (const cmio_event *)(const void *)&l->ev[i] : NULL;
+}
+
+static inline uint32_t cmio__event_bits(const cmio_event *event)
+{
+    return event != NULL ? ((const struct epoll_event *)(const void *)event)->events : 0;
+}
+
+static inline cmio_token cmio__event_token(const cmio_event *event)
+{
+    return event != NULL ? ((const struct epoll_event *)(const void *)event)->data.u64 : 0;
+}
+
+#define cmio_events_len(events)                                                                    \
+    ((events) != NULL ? ((const struct cmio__events_layout *)(const void *)(events))->len : 0)
+#define cmio_events_get(events, i) cmio__events_get(events, i)
+#define cmio_event_token(event) cmio__event_token(event)
+#define cmio_event_is_readable(event) ((cmio__event_bits(event) & (EPOLLIN | EPOLLPRI)) != 0)
+#define cmio_event_is_writable(event) ((cmio__event_bits(event) & EPOLLOUT) != 0)
+#define cmio_event_is_error(event) ((cmio__event_bits(event) & EPOLLERR) != 0)
+#endif
+
 /* ---- Waker --------------------------------------------------------------------------------- */
 
 typedef struct cmio_waker cmio_waker;
