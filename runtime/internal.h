@@ -6,6 +6,7 @@
 #include <cmio/io_source.h>
 #include <cmio/poll.h>
 
+#include <limits.h>
 #include <stdatomic.h>
 
 /* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
@@ -87,8 +88,19 @@ static inline bool cmio__interest_valid(cmio_interest interest)
 /* Timeout validation (NULL is valid = infinite): -EINVAL when tv_sec < 0 or tv_nsec outside
  * [0, 1e9). */
 int cmio__timeout_check(const struct timespec *timeout);
-/* Milliseconds for epoll_wait/poll: NULL → -1; rounded up; clamped to INT_MAX. */
-int cmio__timeout_ms(const struct timespec *timeout);
+/* Milliseconds for epoll_wait/poll: NULL → -1; rounded up; clamped to INT_MAX. Inline: it is on
+ * every poll's path. */
+static inline int cmio__timeout_ms(const struct timespec *timeout)
+{
+    if (timeout == NULL)
+        return -1;
+    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0)
+        return 0; /* not reached after cmio__timeout_check */
+    if (timeout->tv_sec > INT_MAX / 1000)
+        return INT_MAX;
+    long long ms = (long long)timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999L) / 1000000L;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
 
 /* ---- events storage ------------------------------------------------------------------------ */
 

@@ -67,18 +67,6 @@ int cmio__timeout_check(const struct timespec *timeout)
     return 0;
 }
 
-int cmio__timeout_ms(const struct timespec *timeout)
-{
-    if (timeout == NULL)
-        return -1;
-    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0)
-        return 0; /* not reached after cmio__timeout_check */
-    if (timeout->tv_sec > INT_MAX / 1000)
-        return INT_MAX;
-    long long ms = (long long)timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999L) / 1000000L;
-    return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 /* ---- Poll ---------------------------------------------------------------------------------- */
 
 int cmio_poll_new(cmio_poll **out)
