@@ -66,25 +66,6 @@ static inline void tcp_closed_port(cmio_sockaddr *out, int family)
     assert_int_equal(cmio_tcp_listener_close(&l), 0);
 }
 
-/* Waits with poll(2) until fd reports any of `what` (POLLIN, POLLOUT, …). Returns revents, or 0
- * when TEST_WAIT_MS passed. */
-static inline short tcp_fd_wait(int fd, short what)
-{
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
-    for (;;) {
-        int64_t left_ms = (deadline - test_now_ns()) / 1000000;
-        struct pollfd p = {.fd = fd, .events = what, .revents = 0};
-        int n = poll(&p, 1, left_ms > 0 ? (int)left_ms : 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        assert_true(n >= 0);
-        if (n > 0)
-            return p.revents;
-        if (left_ms <= 0)
-            return 0;
-    }
-}
-
 /* Waits on a cmio poll for an event with `token`; fails the test after TEST_WAIT_MS. Events for
  * other tokens are dropped: use it only when no other registered source matters. */
 static inline const cmio_event *tcp_wait_token(cmio_poll *poll, cmio_events *events,
@@ -175,7 +156,7 @@ static inline void tcp_write_all(cmio_tcp_stream *s, const void *buf, size_t len
     while (len > 0) {
         ssize_t n = cmio_tcp_stream_write(s, p, len);
         if (n == -EAGAIN) {
-            if (!(tcp_fd_wait(cmio_tcp_stream_as_fd(s), POLLOUT) & POLLOUT))
+            if (!(test_fd_wait(cmio_tcp_stream_as_fd(s), POLLOUT) & POLLOUT))
                 fail_msg("tcp_write_all: not writable within %d ms", TEST_WAIT_MS);
             continue;
         }
@@ -193,7 +174,7 @@ static inline void tcp_read_exact(cmio_tcp_stream *s, void *buf, size_t len)
     while (len > 0) {
         ssize_t n = cmio_tcp_stream_read(s, p, len);
         if (n == -EAGAIN) {
-            if (tcp_fd_wait(cmio_tcp_stream_as_fd(s), POLLIN) == 0)
+            if (test_fd_wait(cmio_tcp_stream_as_fd(s), POLLIN) == 0)
                 fail_msg("tcp_read_exact: not readable within %d ms", TEST_WAIT_MS);
             continue;
         }
@@ -215,7 +196,7 @@ static inline size_t tcp_read_to_eof(cmio_tcp_stream *s)
         if (n == 0)
             return total;
         if (n == -EAGAIN) {
-            if (tcp_fd_wait(cmio_tcp_stream_as_fd(s), POLLIN) == 0)
+            if (test_fd_wait(cmio_tcp_stream_as_fd(s), POLLIN) == 0)
                 fail_msg("tcp_read_to_eof: no end of stream within %d ms", TEST_WAIT_MS);
             continue;
         }

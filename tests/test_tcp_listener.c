@@ -219,7 +219,7 @@ static void test_accept_null_peer_and_drain(void **state)
     for (int i = 0; i < N; i++) {
         assert_int_equal(cmio_tcp_stream_connect(&clients[i], &addr), 0);
         /* Wait until the connection is established (the client sees it writable). */
-        assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&clients[i]), POLLOUT) & POLLOUT);
+        assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&clients[i]), POLLOUT) & POLLOUT);
     }
 
     const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_LISTENER);
@@ -353,7 +353,7 @@ static void test_take_error(void **state)
     assert_true(u >= 0);
     assert_int_equal(connect(u, &closed.u.sa, closed.len), 0);
     assert_int_equal(send(u, "x", 1, 0), 1);
-    assert_true(tcp_fd_wait(u, POLLERR) & POLLERR);
+    assert_true(test_fd_wait(u, POLLERR) & POLLERR);
     assert_int_equal(cmio_tcp_listener_from_fd(&l, u), 0);
     assert_int_equal(cmio_tcp_listener_take_error(&l, &err), 0);
     assert_int_equal(err, -ECONNREFUSED);
@@ -428,7 +428,7 @@ static void test_into_fd(void **state)
     /* It was deregistered: a connection makes the fd readable but the poll reports nothing. */
     cmio_tcp_stream c = CMIO_TCP_STREAM_INIT;
     assert_int_equal(cmio_tcp_stream_connect(&c, &addr), 0);
-    assert_true(tcp_fd_wait(fd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fd, POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, TCP_TOK_LISTENER);
     /* Deregistered in the kernel too: the raw fd can be registered afresh. */
     assert_int_equal(cmio_registry_register_fd(cmio_poll_registry(poll), fd, TCP_TOK_LISTENER,
@@ -472,7 +472,7 @@ static void test_close_deregisters(void **state)
 
     cmio_tcp_stream c = CMIO_TCP_STREAM_INIT;
     assert_int_equal(cmio_tcp_stream_connect(&c, &addr), 0);
-    assert_true(tcp_fd_wait(dupfd, POLLIN) & POLLIN);    /* the socket is readable … */
+    assert_true(test_fd_wait(dupfd, POLLIN) & POLLIN);   /* the socket is readable … */
     tcp_assert_no_event(poll, events, TCP_TOK_LISTENER); /* … and nobody is told */
 
     assert_int_equal(close(dupfd), 0);
@@ -544,7 +544,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_tcp_listener_deregister(&l, reg), -ENOENT);
     cmio_tcp_stream c3 = CMIO_TCP_STREAM_INIT;
     assert_int_equal(cmio_tcp_stream_connect(&c3, &addr), 0);
-    assert_true(tcp_fd_wait(cmio_tcp_listener_as_fd(&l), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_listener_as_fd(&l), POLLIN) & POLLIN);
     assert_int_equal(test_poll_now(poll, events), 0); /* neither token 1 nor 2: nothing */
 
     /* It can then be registered with the other poll, which sees the pending connections. */

@@ -308,7 +308,7 @@ static void test_connect_success(void **state)
 
     cmio_tcp_stream filler = CMIO_TCP_STREAM_INIT, c = CMIO_TCP_STREAM_INIT;
     assert_int_equal(cmio_tcp_stream_connect(&filler, &addr), 0);
-    if (!(tcp_fd_wait(lfd, POLLIN) & POLLIN))
+    if (!(test_fd_wait(lfd, POLLIN) & POLLIN))
         fail_msg("the first connection never reached the accept queue");
 
     cmio_sockaddr peer;
@@ -334,7 +334,7 @@ static void test_connect_success(void **state)
 
     /* The accepted end sees the client's local address as its peer. */
     cmio_sockaddr client_local, accepted_peer;
-    assert_true(tcp_fd_wait(lfd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(lfd, POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_listener_accept(&l, &s2, &accepted_peer), 0);
     assert_int_equal(cmio_tcp_stream_local_addr(&c, &client_local), 0);
     assert_true(cmio_sockaddr_equal(&accepted_peer, &client_local));
@@ -669,7 +669,7 @@ static void test_peek(void **state)
 
     /* One small send arrives as one segment on loopback. */
     assert_int_equal(cmio_tcp_stream_write(&s, "hello world", 11), 11);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
 
     memset(buf, 0, sizeof buf);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), 11);
@@ -689,7 +689,7 @@ static void test_peek(void **state)
 
     /* At end of stream, peek returns 0. */
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), 0);
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), -EBADF);
@@ -729,7 +729,7 @@ static void test_readv_writev(void **state)
     char a[] = "The ", b[] = "quick ", d[] = "brown fox";
     struct iovec out[3] = {{a, 4}, {b, 6}, {d, 9}};
     assert_int_equal(cmio_tcp_stream_writev(&c, out, 3), 19);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
 
     char x[5], y[5], z[32];
     memset(z, 0, sizeof z);
@@ -752,7 +752,7 @@ static void test_readv_writev(void **state)
     /* Read side with fewer bytes than room: filled in order, the rest untouched. */
     struct iovec out2[3] = {{"12", 2}, {"345", 3}, {"6", 1}};
     assert_int_equal(cmio_tcp_stream_writev(&c, out2, 3), 6);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
     memset(x, '.', sizeof x);
     memset(y, '.', sizeof y);
     assert_int_equal(cmio_tcp_stream_readv(&s, in, 3), 6);
@@ -761,7 +761,7 @@ static void test_readv_writev(void **state)
 
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     /* readv at end of stream returns 0. */
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_readv(&c, in, 3), 0);
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     assert_int_equal(cmio_tcp_stream_readv(&c, in, 3), -EBADF);
@@ -1009,7 +1009,7 @@ static void test_writev_after_close_with_unread_data(void **state)
                      0);
 
     tcp_write_all(&c, "unread", 6);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     wait_for_reset(poll, events, &c);
 
@@ -1148,7 +1148,7 @@ static void test_into_fd(void **state)
 
     /* Deregistered: data makes the fd readable, but no event is reported for it. */
     tcp_write_all(&s, "raw", 3);
-    assert_true(tcp_fd_wait(fd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fd, POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, TCP_TOK_CLIENT);
     /* The fd is the caller's and still the connection. */
     char buf[4];
@@ -1184,7 +1184,7 @@ static void test_close_deregisters(void **state)
     assert_int_equal(cmio_tcp_stream_close(&c), -EBADF);
 
     tcp_write_all(&s, "still here", 10);
-    assert_true(tcp_fd_wait(dupfd, POLLIN) & POLLIN);  /* the socket receives … */
+    assert_true(test_fd_wait(dupfd, POLLIN) & POLLIN); /* the socket receives … */
     tcp_assert_no_event(poll, events, TCP_TOK_CLIENT); /* … but nobody is told */
     char buf[16];
     assert_int_equal(read(dupfd, buf, sizeof buf), 10);
@@ -1250,7 +1250,7 @@ static void test_register_reregister_deregister(void **state)
     assert_null(test_find_token(events, 1));
     /* Data now does not produce a readable event: only writability is asked for. */
     tcp_write_all(&s, "2", 1);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, 1);
     test_poll_now(poll, events);
     for (const cmio_event *x = cmio_events_first(events); x; x = cmio_events_next(events, x))
@@ -1270,7 +1270,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_tcp_stream_deregister(&c, reg), -ENOENT);
     assert_int_equal(cmio_tcp_stream_reregister(&c, reg, 4, CMIO_INTEREST_READABLE), -ENOENT);
     tcp_write_all(&s, "3", 1);
-    assert_true(tcp_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, 3);
     tcp_assert_no_event(poll, events, 4);
 

@@ -99,32 +99,12 @@ static void udp_closed_port(cmio_sockaddr *out, int family)
     assert_int_equal(cmio_udp_socket_close(&s), 0);
 }
 
-/* Waits with poll(2) until fd reports any of `what`. Returns revents, or 0 after TEST_WAIT_MS.
- * poll(2) does not consume epoll's edge-triggered readiness, so it hides nothing from a cmio poll
- * the test is watching. */
-static short udp_fd_wait(int fd, short what)
-{
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
-    for (;;) {
-        int64_t left_ms = (deadline - test_now_ns()) / 1000000;
-        struct pollfd p = {.fd = fd, .events = what, .revents = 0};
-        int n = poll(&p, 1, left_ms > 0 ? (int)left_ms : 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        assert_true(n >= 0);
-        if (n > 0)
-            return p.revents;
-        if (left_ms <= 0)
-            return 0;
-    }
-}
-
 /* Fails the test unless s becomes readable within TEST_WAIT_MS. */
 static void udp_wait_readable(const cmio_udp_socket *s)
 {
     int fd = cmio_udp_socket_as_fd(s);
     assert_true(fd >= 0);
-    if (!(udp_fd_wait(fd, POLLIN) & POLLIN))
+    if (!(test_fd_wait(fd, POLLIN) & POLLIN))
         fail_msg("fd %d not readable within %d ms", fd, TEST_WAIT_MS);
 }
 
@@ -1292,7 +1272,7 @@ static bool udp_mc_probe_v4(const struct in_addr *group, char *why, size_t whyle
         snprintf(why, whylen, "sendto the group via 127.0.0.1: %s", strerror(errno));
         goto out;
     }
-    if (!(udp_fd_wait(r, POLLIN) & POLLIN)) {
+    if (!(test_fd_wait(r, POLLIN) & POLLIN)) {
         snprintf(why, whylen,
                  "nothing arrived within %d ms (does lo lack the MULTICAST flag or a route?)",
                  TEST_WAIT_MS);
@@ -1412,7 +1392,7 @@ static bool udp_mc_probe_v6(const struct in6_addr *group, unsigned ifindex, char
                  UDP_MC_IFNAME, strerror(errno));
         goto out;
     }
-    if (!(udp_fd_wait(r, POLLIN) & POLLIN)) {
+    if (!(test_fd_wait(r, POLLIN) & POLLIN)) {
         snprintf(why, whylen, "nothing arrived within %d ms", TEST_WAIT_MS);
         goto out;
     }
@@ -1815,7 +1795,7 @@ static void test_into_fd(void **state)
 
     /* It was deregistered: a datagram makes the fd readable but the poll reports nothing. */
     assert_int_equal(cmio_udp_socket_send_to(&o, "x", 1, &addr), 1);
-    if (!(udp_fd_wait(fd, POLLIN) & POLLIN))
+    if (!(test_fd_wait(fd, POLLIN) & POLLIN))
         fail_msg("released fd not readable within %d ms", TEST_WAIT_MS);
     udp_assert_no_event(&p, UDP_TOK_A);
     /* Deregistered in the kernel too: the raw fd can be registered afresh. */
@@ -1850,7 +1830,7 @@ static void test_close_deregisters(void **state)
     assert_int_equal(cmio_udp_socket_close(&s), -EBADF);
 
     assert_int_equal(cmio_udp_socket_send_to(&o, "x", 1, &addr), 1);
-    if (!(udp_fd_wait(dupfd, POLLIN) & POLLIN)) /* the socket is readable … */
+    if (!(test_fd_wait(dupfd, POLLIN) & POLLIN)) /* the socket is readable … */
         fail_msg("dup'ed fd not readable within %d ms", TEST_WAIT_MS);
     udp_assert_no_event(&p, UDP_TOK_A); /* … and nobody is told */
 

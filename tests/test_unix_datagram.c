@@ -20,7 +20,7 @@
 /* Waits (poll(2), bounded) until a datagram is queued on d. */
 static void wait_readable(const cmio_unix_datagram *d)
 {
-    if (!(ux_fd_wait(cmio_unix_datagram_as_fd(d), POLLIN) & POLLIN))
+    if (!(test_fd_wait(cmio_unix_datagram_as_fd(d), POLLIN) & POLLIN))
         fail_msg("datagram not readable within %d ms", TEST_WAIT_MS);
 }
 
@@ -745,7 +745,7 @@ static void test_from_fd_into_fd(void **state)
     assert_int_equal(cmio_unix_datagram_into_fd(&a), -EBADF);
     assert_int_equal(cmio_unix_datagram_close(&a), -EBADF);
     assert_int_equal(cmio_unix_datagram_send(&b, "raw", 3), 3);
-    assert_true(ux_fd_wait(fd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fd, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_CLIENT); /* deregistered by into_fd */
     assert_int_equal(read(fd, buf, sizeof buf), 3);
     assert_int_equal(close(fd), 0);
@@ -795,7 +795,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_unix_datagram_deregister(&b, ctx->reg), 0);
     assert_int_equal(cmio_unix_datagram_deregister(&b, ctx->reg), -ENOENT);
     assert_int_equal(cmio_unix_datagram_send(&a, "3", 1), 1);
-    assert_true(ux_fd_wait(fb, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fb, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_OTHER);
     ux_assert_no_event(ctx, UX_TOK_SERVER);
     assert_int_equal(cmio_unix_datagram_register(&b, ctx->reg, UX_TOK_SERVER, r), 0);

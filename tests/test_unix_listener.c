@@ -232,7 +232,7 @@ static void test_accept_peer_pathname(void **state)
     assert_int_equal(cmio_unix_stream_from_fd(&c, fd), 0);
 
     cmio_unix_addr peer;
-    assert_true(ux_fd_wait(cmio_unix_listener_as_fd(&l), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_unix_listener_as_fd(&l), POLLIN) & POLLIN);
     assert_int_equal(cmio_unix_listener_accept(&l, &s, &peer), 0);
     assert_string_equal(cmio_unix_addr_as_pathname(&peer), cpath);
     assert_true(cmio_unix_addr_equal(&peer, &caddr));
@@ -361,7 +361,7 @@ static void test_into_fd(void **state)
     int before_conn = test_count_open_fds();
     cmio_unix_stream c = CMIO_UNIX_STREAM_INIT;
     assert_int_equal(cmio_unix_stream_connect(&c, path), 0);
-    assert_true(ux_fd_wait(fd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fd, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_LISTENER);
     assert_int_equal(cmio_registry_register_fd(ctx->reg, fd, UX_TOK_OTHER, CMIO_INTEREST_READABLE),
                      0);
@@ -438,7 +438,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_unix_listener_deregister(&l, ctx->reg), 0);
     assert_int_equal(cmio_unix_listener_deregister(&l, ctx->reg), -ENOENT);
     assert_int_equal(cmio_unix_stream_connect(&c[2], path), 0);
-    assert_true(ux_fd_wait(lfd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(lfd, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_OTHER);
     ux_assert_no_event(ctx, UX_TOK_LISTENER);
 

@@ -445,7 +445,7 @@ static void test_shutdown_write(void **state)
     /* a can no longer write, but still reads what b sends. */
     assert_int_equal(cmio_unix_stream_write(&a, "x", 1), -EPIPE);
     assert_int_equal(cmio_unix_stream_write(&b, "back", 4), 4);
-    assert_true(ux_fd_wait(cmio_unix_stream_as_fd(&a), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(cmio_unix_stream_as_fd(&a), POLLIN) & POLLIN);
     assert_int_equal(cmio_unix_stream_read(&a, buf, sizeof buf), 4);
     assert_memory_equal(buf, "back", 4);
     assert_int_equal(cmio_unix_stream_close(&a), 0);
@@ -919,7 +919,7 @@ static void test_into_fd(void **state)
                      -EBADF);
     /* Deregistered: data arriving brings no event with the old token. */
     assert_int_equal(cmio_unix_stream_write(&b, "raw", 3), 3);
-    assert_true(ux_fd_wait(fd, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fd, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_CLIENT);
     /* The fd is ours and works. */
     char buf[4];
@@ -981,7 +981,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_unix_stream_deregister(&b, ctx->reg), 0);
     assert_int_equal(cmio_unix_stream_deregister(&b, ctx->reg), -ENOENT);
     assert_int_equal(cmio_unix_stream_write(&a, "3", 1), 1);
-    assert_true(ux_fd_wait(fb, POLLIN) & POLLIN);
+    assert_true(test_fd_wait(fb, POLLIN) & POLLIN);
     ux_assert_no_event(ctx, UX_TOK_OTHER);
     ux_assert_no_event(ctx, UX_TOK_SERVER);
 

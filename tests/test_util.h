@@ -13,7 +13,9 @@
 #include <cmio/poll.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -114,6 +116,25 @@ static inline const char *test_expected_backend(void)
             skip();                                                                                \
         }                                                                                          \
     } while (0)
+
+/* Waits with poll(2) until fd reports any of `what` (POLLIN, POLLOUT, …). Returns revents, or 0
+ * when TEST_WAIT_MS passed. */
+static inline short test_fd_wait(int fd, short what)
+{
+    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    for (;;) {
+        int64_t left_ms = (deadline - test_now_ns()) / 1000000;
+        struct pollfd p = {.fd = fd, .events = what, .revents = 0};
+        int n = poll(&p, 1, left_ms > 0 ? (int)left_ms : 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        assert_true(n >= 0);
+        if (n > 0)
+            return p.revents;
+        if (left_ms <= 0)
+            return 0;
+    }
+}
 
 static inline int test_count_open_fds(void)
 {

@@ -137,24 +137,6 @@ static inline size_t ux_abstract_name(char *out, size_t cap, const char *tag)
     return (size_t)n;
 }
 
-/* Waits with poll(2) until fd reports any of `what`. Returns revents, or 0 after TEST_WAIT_MS. */
-static inline short ux_fd_wait(int fd, short what)
-{
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
-    for (;;) {
-        int64_t left_ms = (deadline - test_now_ns()) / 1000000;
-        struct pollfd p = {.fd = fd, .events = what, .revents = 0};
-        int n = poll(&p, 1, left_ms > 0 ? (int)left_ms : 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        assert_true(n >= 0);
-        if (n > 0)
-            return p.revents;
-        if (left_ms <= 0)
-            return 0;
-    }
-}
-
 /* Waits on the fixture's poll for an event with `token`; fails after TEST_WAIT_MS. Events for
  * other tokens are dropped. */
 static inline const cmio_event *ux_wait_token(ux_ctx *ctx, cmio_token token)
@@ -222,7 +204,7 @@ static inline void ux_write_all(cmio_unix_stream *s, const void *buf, size_t len
     while (len > 0) {
         ssize_t n = cmio_unix_stream_write(s, p, len);
         if (n == -EAGAIN) {
-            if (!(ux_fd_wait(cmio_unix_stream_as_fd(s), POLLOUT) & POLLOUT))
+            if (!(test_fd_wait(cmio_unix_stream_as_fd(s), POLLOUT) & POLLOUT))
                 fail_msg("ux_write_all: not writable within %d ms", TEST_WAIT_MS);
             continue;
         }
@@ -239,7 +221,7 @@ static inline void ux_read_exact(cmio_unix_stream *s, void *buf, size_t len)
     while (len > 0) {
         ssize_t n = cmio_unix_stream_read(s, p, len);
         if (n == -EAGAIN) {
-            if (ux_fd_wait(cmio_unix_stream_as_fd(s), POLLIN) == 0)
+            if (test_fd_wait(cmio_unix_stream_as_fd(s), POLLIN) == 0)
                 fail_msg("ux_read_exact: not readable within %d ms", TEST_WAIT_MS);
             continue;
         }
