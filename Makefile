@@ -200,7 +200,7 @@ audit:
 	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" codegen/generate.py audit
 
 FORMAT_FILES = $(wildcard runtime/*.c runtime/*.h runtime/include/cmio/*.h tests/*.c tests/*.h \
-	examples/*.c bench/*.c)
+	examples/*.c bench/*.c bench/*.h)
 check-format:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && \
 		echo "check-format: $(words $(FORMAT_FILES)) handwritten files match .clang-format"

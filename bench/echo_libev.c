@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <ev.h>
+#include "echo_common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,133 +33,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define BUF_SIZE (64 * 1024)
-#define BACKLOG 1024 /* what mio's TcpListener::bind and UnixListener::bind use */
-
-enum mode { MODE_TCP, MODE_UNIX, MODE_UDP };
-
 struct conn {
-    ev_io io; /* EV_READ while idle, EV_WRITE while buf[off, len) waits to be written */
-    int fd;
-    size_t off, len;
+    ev_io io;         /* EV_READ while idle, EV_WRITE while buf[off, len) waits to be written */
+    struct echo_io e; /* the socket and its pending bytes */
     struct conn *prev, *next; /* every open connection, so that exit can close them */
-    char buf[BUF_SIZE];
 };
 
 static bool drain;
 static struct conn *conns;
 static char dgram[BUF_SIZE];
 
-/* ---- addresses ----------------------------------------------------------------------------- */
-
-/* Parses "A.B.C.D:PORT" or "[V6]:PORT". Returns 0, or -1 if it is neither. */
-static int parse_inet(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon[1] == '\0')
-        return -1;
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port > 65535)
-        return -1;
-    char host[INET6_ADDRSTRLEN + 2];
-    size_t hlen = (size_t)(colon - s);
-    if (hlen >= sizeof host)
-        return -1;
-    memcpy(host, s, hlen);
-    host[hlen] = '\0';
-    memset(ss, 0, sizeof *ss);
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-        host[hlen - 1] = '\0';
-        if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-            return -1;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *sin6;
-        return 0;
-    }
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-    if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-        return -1;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)port);
-    *len = sizeof *sin;
-    return 0;
-}
-
-/* Prints "ready HOST:PORT" for the address fd is bound to. */
-static int print_ready_inet(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char host[INET6_ADDRSTRLEN];
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-        printf("ready [%s]:%u\n", host, ntohs(sin6->sin6_port));
-    } else {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-        printf("ready %s:%u\n", host, ntohs(sin->sin_port));
-    }
-    return fflush(stdout) == 0 ? 0 : -1;
-}
-
-/* Binds (and for streams listens on) a non-blocking socket; prints the ready line. -1 on error. */
-static int open_socket(enum mode mode, const char *addr)
-{
-    struct sockaddr_storage ss;
-    socklen_t len;
-    int fd, one = 1;
-    if (mode == MODE_UNIX) {
-        struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
-        if (strlen(addr) >= sizeof sun->sun_path) {
-            fprintf(stderr, "echo_libev: unix path too long: %s\n", addr);
-            return -1;
-        }
-        memset(&ss, 0, sizeof ss);
-        sun->sun_family = AF_UNIX;
-        strcpy(sun->sun_path, addr);
-        len = sizeof *sun;
-        unlink(addr);
-    } else if (parse_inet(addr, &ss, &len) < 0) {
-        fprintf(stderr, "echo_libev: bad address (want HOST:PORT): %s\n", addr);
-        return -1;
-    }
-    int type = mode == MODE_UDP ? SOCK_DGRAM : SOCK_STREAM;
-    fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto fail;
-    if (mode == MODE_TCP && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
-        goto fail;
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0)
-        goto fail;
-    if (mode != MODE_UDP && listen(fd, BACKLOG) < 0)
-        goto fail;
-    if (mode == MODE_UNIX) {
-        printf("ready %s\n", addr);
-        if (fflush(stdout) != 0)
-            goto fail;
-    } else if (print_ready_inet(fd) < 0) {
-        goto fail;
-    }
-    return fd;
-fail:
-    fprintf(stderr, "echo_libev: %s: %s\n", addr, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return -1;
-}
-
 /* ---- connections --------------------------------------------------------------------------- */
 
 static void conn_close(struct ev_loop *loop, struct conn *c)
 {
     ev_io_stop(loop, &c->io);
-    close(c->fd);
+    close(c->e.fd);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -166,46 +56,6 @@ static void conn_close(struct ev_loop *loop, struct conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     free(c);
-}
-
-/* Writes buf[off, len). Returns 0 when all is written, 1 if some is left (EAGAIN), -1 on error. */
-static int conn_flush(struct conn *c)
-{
-    while (c->off < c->len) {
-        ssize_t n = write(c->fd, c->buf + c->off, c->len - c->off);
-        if (n >= 0) {
-            c->off += (size_t)n;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return 1;
-        } else if (errno != EINTR) {
-            return -1;
-        }
-    }
-    c->off = c->len = 0;
-    return 0;
-}
-
-/* Reads and echoes. Returns 0 when done for this event, 1 if a write is pending, -1 to close. */
-static int conn_echo(struct conn *c)
-{
-    for (;;) {
-        ssize_t n = read(c->fd, c->buf, BUF_SIZE);
-        if (n > 0) {
-            c->off = 0;
-            c->len = (size_t)n;
-            int r = conn_flush(c);
-            if (r != 0)
-                return r;
-            if (n < BUF_SIZE && !drain)
-                return 0;
-        } else if (n == 0) {
-            return -1;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return 0;
-        } else if (errno != EINTR) {
-            return -1;
-        }
-    }
 }
 
 static void set_events(struct ev_loop *loop, struct conn *c, int events)
@@ -219,14 +69,14 @@ static void on_conn(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct conn *c = w->data;
     if (revents & EV_WRITE) {
-        int r = conn_flush(c);
+        int r = echo_flush(&c->e);
         if (r < 0)
             conn_close(loop, c);
         else if (r == 0)
             set_events(loop, c, EV_READ);
         return;
     }
-    int r = conn_echo(c);
+    int r = echo_read(&c->e, drain);
     if (r < 0)
         conn_close(loop, c);
     else if (r > 0)
@@ -250,8 +100,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
             close(fd);
             continue;
         }
-        c->fd = fd;
-        c->off = c->len = 0;
+        c->e.fd = fd;
+        c->e.off = c->e.len = 0;
         c->prev = NULL;
         c->next = conns;
         if (conns != NULL)
@@ -329,7 +179,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "echo_libev: no usable libev backend\n");
         return 1;
     }
-    int fd = open_socket(mode, addr);
+    int fd = open_socket("echo_libev", mode, addr);
     if (fd < 0)
         return 1;
 
