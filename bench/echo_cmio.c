@@ -84,24 +84,28 @@ static void raise_nofile(rlim_t need)
     (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* ---- the stream a slot holds (TCP or Unix) ------------------------------------------------ */
+/* ---- the stream a slot holds (TCP or Unix) ------------------------------------------------
+ * The echo path is written once for both stream types and specialised per type (ALWAYS_INLINE
+ * with a constant `p`): the event loop chooses the type once per event, as a server that serves
+ * one kind of socket would not choose at all. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-static ssize_t conn_read(struct conn *c, void *buf, size_t len)
+ALWAYS_INLINE ssize_t conn_read(enum proto p, struct conn *c, void *buf, size_t len)
 {
-    return proto == PROTO_TCP ? cmio_tcp_stream_read(&c->s.tcp, buf, len)
-                              : cmio_unix_stream_read(&c->s.unix_, buf, len);
+    return p == PROTO_TCP ? cmio_tcp_stream_read(&c->s.tcp, buf, len)
+                          : cmio_unix_stream_read(&c->s.unix_, buf, len);
 }
 
-static ssize_t conn_write(struct conn *c, const void *buf, size_t len)
+ALWAYS_INLINE ssize_t conn_write(enum proto p, struct conn *c, const void *buf, size_t len)
 {
-    return proto == PROTO_TCP ? cmio_tcp_stream_write(&c->s.tcp, buf, len)
-                              : cmio_unix_stream_write(&c->s.unix_, buf, len);
+    return p == PROTO_TCP ? cmio_tcp_stream_write(&c->s.tcp, buf, len)
+                          : cmio_unix_stream_write(&c->s.unix_, buf, len);
 }
 
-static int conn_interest(struct conn *c, uint32_t slot, cmio_interest interest)
+static int conn_interest(enum proto p, struct conn *c, uint32_t slot, cmio_interest interest)
 {
-    return proto == PROTO_TCP ? cmio_tcp_stream_reregister(&c->s.tcp, registry, slot, interest)
-                              : cmio_unix_stream_reregister(&c->s.unix_, registry, slot, interest);
+    return p == PROTO_TCP ? cmio_tcp_stream_reregister(&c->s.tcp, registry, slot, interest)
+                          : cmio_unix_stream_reregister(&c->s.unix_, registry, slot, interest);
 }
 
 static void conn_close(uint32_t slot)
@@ -122,10 +126,9 @@ static void conn_close(uint32_t slot)
 /* ---- echo ---------------------------------------------------------------------------------- */
 
 /* Writes rbuf[0, n); keeps what does not fit. Returns false when the connection was closed. */
-static bool echo(uint32_t slot, size_t n)
+ALWAYS_INLINE bool echo(enum proto p, struct conn *c, uint32_t slot, size_t n)
 {
-    struct conn *c = &conns[slot];
-    ssize_t w = conn_write(c, rbuf, n);
+    ssize_t w = conn_write(p, c, rbuf, n);
     if (w < 0) {
         if (w != -EAGAIN) {
             conn_close(slot);
@@ -137,7 +140,7 @@ static bool echo(uint32_t slot, size_t n)
         memcpy(pending + (size_t)slot * BUF_SIZE, rbuf + w, n - (size_t)w);
         c->off = 0;
         c->len = (uint32_t)(n - (size_t)w);
-        if (conn_interest(c, slot, CMIO_INTEREST_WRITABLE) < 0) {
+        if (conn_interest(p, c, slot, CMIO_INTEREST_WRITABLE) < 0) {
             conn_close(slot);
             return false;
         }
@@ -145,14 +148,14 @@ static bool echo(uint32_t slot, size_t n)
     return true;
 }
 
-static void conn_ready(uint32_t slot)
+ALWAYS_INLINE void conn_ready(enum proto p, uint32_t slot)
 {
     struct conn *c = &conns[slot];
     if (c->len != 0) {
         /* Waiting for room: flush the pending bytes first, read nothing until they are out. */
-        uint8_t *p = pending + (size_t)slot * BUF_SIZE;
+        uint8_t *q = pending + (size_t)slot * BUF_SIZE;
         while (c->off < c->len) {
-            ssize_t w = conn_write(c, p + c->off, c->len - c->off);
+            ssize_t w = conn_write(p, c, q + c->off, c->len - c->off);
             if (w == -EAGAIN)
                 return; /* the next WRITABLE event resumes */
             if (w == -EINTR)
@@ -164,16 +167,16 @@ static void conn_ready(uint32_t slot)
             c->off += (uint32_t)w;
         }
         c->off = c->len = 0;
-        if (conn_interest(c, slot, CMIO_INTEREST_READABLE) < 0) {
+        if (conn_interest(p, c, slot, CMIO_INTEREST_READABLE) < 0) {
             conn_close(slot);
             return;
         }
         /* Data that came while we waited for room brought its event then: read it now. */
     }
     for (;;) {
-        ssize_t n = conn_read(c, rbuf, sizeof rbuf);
+        ssize_t n = conn_read(p, c, rbuf, sizeof rbuf);
         if (n > 0) {
-            if (!echo(slot, (size_t)n) || c->len != 0)
+            if (!echo(p, c, slot, (size_t)n) || c->len != 0)
                 return;
             if (!drain && (size_t)n < sizeof rbuf)
                 return; /* a short read: the socket is empty, new data brings a new edge */
@@ -257,6 +260,49 @@ static void udp_ready(void)
     }
 }
 
+/* ---- the event loop (one copy per protocol) ------------------------------------------------- */
+
+ALWAYS_INLINE int run(enum proto p, cmio_poll *poll, cmio_events *events)
+{
+    while (!stop) {
+        int n = cmio_poll_poll(poll, events, NULL);
+        if (n == -EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "echo_cmio: poll: %s\n", cmio_strerror(n));
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            cmio_token token = cmio_event_token(cmio_events_get(events, (size_t)i));
+            if (p != PROTO_UDP && token < max_conns) {
+                if (conns[token].in_use)
+                    conn_ready(p, (uint32_t)token);
+            } else if (token == TOKEN_LISTENER) {
+                if (p == PROTO_UDP)
+                    udp_ready();
+                else
+                    accept_all();
+            }
+        }
+    }
+    return 0;
+}
+
+static int run_tcp(cmio_poll *poll, cmio_events *events)
+{
+    return run(PROTO_TCP, poll, events);
+}
+
+static int run_unix(cmio_poll *poll, cmio_events *events)
+{
+    return run(PROTO_UNIX, poll, events);
+}
+
+static int run_udp(cmio_poll *poll, cmio_events *events)
+{
+    return run(PROTO_UDP, poll, events);
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 static int usage(void)
@@ -305,13 +351,15 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < max_conns; i++)
         conns[i].next_free = i + 1;
 
-    cmio_poll *poll = NULL;
-    cmio_events *events = NULL;
+    cmio_poll *new_poll = NULL;
+    cmio_events *new_events = NULL;
     int r;
-    if ((r = cmio_poll_new(&poll)) < 0 || (r = cmio_events_new(&events, EVENTS_CAP)) < 0) {
+    if ((r = cmio_poll_new(&new_poll)) < 0 || (r = cmio_events_new(&new_events, EVENTS_CAP)) < 0) {
         fprintf(stderr, "echo_cmio: poll: %s\n", cmio_strerror(r));
         return 1;
     }
+    cmio_poll *const poll = new_poll;
+    cmio_events *const events = new_events;
     registry = cmio_poll_registry(poll);
     if (strcmp(cmio_backend_name(), "epoll") != 0 && !drain) {
         fprintf(stderr,
@@ -370,27 +418,11 @@ int main(int argc, char **argv)
     printf("ready %s\n", ready);
     fflush(stdout);
 
-    while (!stop) {
-        int n = cmio_poll_poll(poll, events, NULL);
-        if (n == -EINTR)
-            continue;
-        if (n < 0) {
-            fprintf(stderr, "echo_cmio: poll: %s\n", cmio_strerror(n));
-            return 1;
-        }
-        for (int i = 0; i < n; i++) {
-            cmio_token token = cmio_event_token(cmio_events_get(events, (size_t)i));
-            if (token < max_conns) {
-                if (conns[token].in_use)
-                    conn_ready((uint32_t)token);
-            } else if (token == TOKEN_LISTENER) {
-                if (proto == PROTO_UDP)
-                    udp_ready();
-                else
-                    accept_all();
-            }
-        }
-    }
+    int rc = proto == PROTO_TCP    ? run_tcp(poll, events)
+             : proto == PROTO_UNIX ? run_unix(poll, events)
+                                   : run_udp(poll, events);
+    if (rc != 0)
+        return rc;
 
     for (uint32_t i = 0; i < max_conns; i++)
         if (conns[i].in_use)

@@ -405,6 +405,8 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
         "available": _expand(op["available"], groups, platforms),
         "socket": op.get("socket"), "steps": op.get("steps") or [], "backlog": op.get("backlog"),
         "call": op.get("call"), "option": dict(op["option"]) if op.get("option") else None,
+        "inline": op.get("call") in (kind.get("inline") or []),
+        "c_args": [tdoc["self"]] + [d.split("*")[-1].split()[-1] for d in c_params],
         "membership": op.get("membership"),
         "source": f"{fname}:{line}", "line": key_line("available"),
     }

@@ -155,6 +155,7 @@ const struct cmio_backend cmio__backend_epoll = {
     .modify = cmio_epoll_modify,
     .remove = cmio_epoll_remove,
     .select = cmio_epoll_select,
+    .wait_fd = cmio_epoll_fd,
     .rearm = NULL,
 };
 

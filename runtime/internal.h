@@ -23,6 +23,9 @@ struct cmio_backend {
     int (*remove)(struct cmio_selector *sel, int fd);
     /* Fills events (len set); returns the count or a negative errno. timeout already validated. */
     int (*select)(struct cmio_selector *sel, cmio_events *events, const struct timespec *timeout);
+    /* The epoll fd a caller may wait on directly for this selector (the inline cmio_poll_poll of
+     * poll.h), or NULL when waiting needs the backend's select. */
+    int (*wait_fd)(struct cmio_selector *sel);
     /* Re-arms fd's interest after an operation returned -EAGAIN. NULL for backends that are
      * edge-triggered natively (epoll, kqueue): io_source then does nothing at all. */
     int (*rearm)(struct cmio_selector *sel, int fd);
@@ -148,6 +151,7 @@ struct cmio_registry {
 };
 
 struct cmio_poll {
+    struct cmio__poll_head head; /* first: poll.h's inline cmio_poll_poll reads it */
     struct cmio_registry registry;
 };
 
@@ -164,14 +168,19 @@ int cmio__source_close(cmio_io_source *src);
 int cmio__source_release(cmio_io_source *src);
 /* Takes ownership of fd: makes it non-blocking if it is not. -EBADF for an invalid fd. */
 int cmio__source_adopt(cmio_io_source *src, int fd);
-/* Slow path of cmio__source_did_io: re-arm on backends that need it. */
-void cmio__source_would_block(cmio_io_source *src);
+/* Makes src hold fd, registered nowhere (what every constructor does with a new fd). */
+static inline void cmio__source_init(cmio_io_source *src, int fd)
+{
+    src->fd = fd;
+    src->rearm = false;
+    src->sel = NULL;
+}
 
 /* Every I/O wrapper passes its raw result (bytes or -errno) through here. On epoll the re-arm test
- * costs one compare; nothing is called. */
+ * costs one compare; nothing is called. (The inline fast paths use cmio__source_io_error.) */
 static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r)
 {
-    if (r == -EAGAIN && src->sel != NULL && src->sel->be->rearm != NULL)
+    if (r == -EAGAIN && src->rearm)
         cmio__source_would_block(src);
     return r;
 }

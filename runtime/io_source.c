@@ -14,6 +14,7 @@ static int cmio_source_unregister(cmio_io_source *src)
     struct cmio_selector *sel = src->sel;
     int r = sel->be->remove(sel, src->fd);
     src->sel = NULL;
+    src->rearm = false;
     cmio__selector_unref(sel);
     return r;
 }
@@ -32,6 +33,7 @@ int cmio__source_register(cmio_io_source *src, cmio_registry *registry, cmio_tok
         return r;
     cmio__selector_ref(registry->sel);
     src->sel = registry->sel;
+    src->rearm = registry->sel->be->rearm != NULL;
     return 0;
 }
 
@@ -70,6 +72,7 @@ int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry)
     if (r == 0 || r == -ENOENT) {
         cmio__selector_unref(src->sel);
         src->sel = NULL;
+        src->rearm = false;
     }
     return r;
 }
@@ -116,8 +119,7 @@ int cmio__source_adopt(cmio_io_source *src, int fd)
     int r = cmio__fd_set_nonblock(fd);
     if (r < 0)
         return r;
-    src->fd = fd;
-    src->sel = NULL;
+    cmio__source_init(src, fd);
     return 0;
 }
 

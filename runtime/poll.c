@@ -89,6 +89,7 @@ int cmio_poll_new(cmio_poll **out)
         free(poll);
         return r;
     }
+    poll->head.epfd = be->wait_fd != NULL ? be->wait_fd(sel) : -1;
     poll->registry.sel = sel;
     poll->registry.is_clone = false;
     *out = poll;
@@ -108,7 +109,8 @@ cmio_registry *cmio_poll_registry(cmio_poll *poll)
     return poll != NULL ? &poll->registry : NULL;
 }
 
-int cmio_poll_poll(cmio_poll *poll, cmio_events *events, const struct timespec *timeout)
+/* Parenthesised: the header may define cmio_poll_poll as a macro for its inline fast path. */
+int(cmio_poll_poll)(cmio_poll *poll, cmio_events *events, const struct timespec *timeout)
 {
     if (poll == NULL || events == NULL)
         return -EINVAL;

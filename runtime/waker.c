@@ -55,7 +55,7 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
     if (waker == NULL)
         return -ENOMEM;
     waker->ops = ops;
-    waker->src.sel = NULL;
+    cmio__source_init(&waker->src, -1);
     int r = ops->open(&waker->src.fd, &waker->wfd);
     if (r < 0) {
         free(waker);

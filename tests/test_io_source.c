@@ -46,7 +46,7 @@ static void blocking_pair(int sv[2])
 static void test_adopt(void **state)
 {
     (void)state;
-    cmio_io_source src = {-1, NULL};
+    cmio_io_source src = {-1, false, NULL};
     int sv[2];
     blocking_pair(sv);
     assert_int_equal(cmio__source_adopt(&src, sv[0]), 0);
@@ -123,7 +123,7 @@ static void test_register_lifecycle(void **state)
 static void test_register_errors(void **state)
 {
     struct fixture *f = *state;
-    cmio_io_source src = {-1, NULL};
+    cmio_io_source src = {-1, false, NULL};
     assert_int_equal(cmio__source_register(&src, f->reg, 1, R), -EBADF);
     assert_int_equal(cmio__source_register(NULL, f->reg, 1, R), -EINVAL);
     int sv[2];

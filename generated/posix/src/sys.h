@@ -13,9 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Flags of every send: msg_nosignal. */
-#define CMIO__SEND_FLAGS MSG_NOSIGNAL
-
 /* Makes an fd this library received from the kernel ready for use: see below. */
 static inline int cmio__sys_prepare(int fd, bool flags_done)
 {

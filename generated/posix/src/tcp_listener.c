@@ -40,8 +40,7 @@ int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *add
         rc = -errno;
         goto fail;
     }
-    listener->src.fd = sfd;
-    listener->src.sel = NULL;
+    cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
     close(sfd);
@@ -64,8 +63,7 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
         return (int)cmio__source_did_io(&listener->src, sfd);
     if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
         memset(peer, 0, sizeof(*peer));
-    stream->src.fd = sfd;
-    stream->src.sel = NULL;
+    cmio__source_init(&stream->src, sfd);
     return 0;
 }
 

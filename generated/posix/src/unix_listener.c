@@ -39,8 +39,7 @@ int cmio_unix_listener_bind(cmio_unix_listener *listener, const char *path)
         rc = -errno;
         goto fail;
     }
-    listener->src.fd = sfd;
-    listener->src.sel = NULL;
+    cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
     close(sfd);
@@ -70,8 +69,7 @@ int cmio_unix_listener_bind_addr(cmio_unix_listener *listener, const cmio_unix_a
         rc = -errno;
         goto fail;
     }
-    listener->src.fd = sfd;
-    listener->src.sel = NULL;
+    cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
     close(sfd);
@@ -93,8 +91,7 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
         return (int)cmio__source_did_io(&listener->src, sfd);
     if (peer != NULL && cmio_unix_addr_from_sys(peer, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(peer);
-    stream->src.fd = sfd;
-    stream->src.sel = NULL;
+    cmio__source_init(&stream->src, sfd);
     return 0;
 }
 

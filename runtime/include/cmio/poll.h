@@ -119,8 +119,15 @@ CMIO_API bool cmio_event_is_lio(const cmio_event *event);
 
 /* ---- Inline fast paths ------------------------------------------------------------------------
  * Where epoll exists, a cmio_event is the kernel's struct epoll_event and the events buffer is
- * {len, cap, events...}: reading events then costs no call at all. The functions above stay
- * exported (and are what you get with -DCMIO_NO_INLINE); the mapping is the same, mio's. */
+ * {len, cap, events...}: reading events then costs no call at all, and a poll on the epoll backend
+ * is one epoll_wait. The functions above stay exported (and are what you get with
+ * -DCMIO_NO_INLINE); the mapping is the same, mio's. */
+/* Private: the first member of every cmio_poll — the epoll fd when the epoll backend runs the poll
+ * (cmio_poll_poll below then waits on it directly), else -1. */
+struct cmio__poll_head {
+    int epfd;
+};
+
 #if CMIO_BACKEND_EPOLL && !defined(CMIO_NO_INLINE)
 #include <sys/epoll.h>
 
@@ -146,6 +153,35 @@ static inline cmio_token cmio__event_token(const cmio_event *event)
     return event != NULL ? ((const struct epoll_event *)(const void *)event)->data.u64 : 0;
 }
 
+/* cmio_poll_poll on epoll: no timeout or whole milliseconds is one epoll_wait, exactly what the
+ * exported function does; everything else (bad or sub-millisecond timeouts, the poll(2) backend)
+ * goes to the exported function. */
+static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
+                                  const struct timespec *timeout)
+{
+    int ms = -1;
+    if (timeout != NULL) {
+        if (timeout->tv_sec < 0 || timeout->tv_sec >= 2147483 || timeout->tv_nsec < 0 ||
+            timeout->tv_nsec >= 1000000000L || timeout->tv_nsec % 1000000L != 0)
+            return (cmio_poll_poll)(poll, events, timeout);
+        ms = (int)timeout->tv_sec * 1000 + (int)(timeout->tv_nsec / 1000000L);
+    }
+    if (poll == NULL || events == NULL)
+        return -EINVAL; /* here, not in the call: the compiler then knows events is not NULL */
+    int epfd = ((const struct cmio__poll_head *)(const void *)poll)->epfd;
+    if (epfd < 0)
+        return (cmio_poll_poll)(poll, events, timeout);
+    struct cmio__events_layout *l = (struct cmio__events_layout *)(void *)events;
+    int n = epoll_wait(epfd, l->ev, (int)l->cap, ms);
+    if (n < 0) {
+        l->len = 0;
+        return -errno;
+    }
+    l->len = (size_t)n;
+    return n;
+}
+
+#define cmio_poll_poll(poll, events, timeout) cmio__poll_poll(poll, events, timeout)
 #define cmio_events_len(events)                                                                    \
     ((events) != NULL ? ((const struct cmio__events_layout *)(const void *)(events))->len : 0)
 #define cmio_events_get(events, i) cmio__events_get(events, i)

@@ -41,4 +41,7 @@
 /* Batched UDP: sendmmsg/recvmmsg. */
 #define CMIO_BATCH_MMSG 1
 
+/* Private: the flags of every send (msg_nosignal); the inline fast paths use it. */
+#define CMIO__SEND_FLAGS MSG_NOSIGNAL
+
 #endif /* CMIO_PLATFORM_H */

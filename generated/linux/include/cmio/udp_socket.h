@@ -11,6 +11,8 @@
 #include <cmio/unix.h>
 
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 CMIO_EXTERN_C_BEGIN
 
@@ -27,7 +29,7 @@ typedef struct cmio_udp_socket {
 
 /* An empty cmio_udp_socket (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_UDP_SOCKET_INIT {{-1, NULL}}
+#define CMIO_UDP_SOCKET_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -286,6 +288,43 @@ CMIO_API int cmio_udp_socket_deregister(cmio_udp_socket *sock, cmio_registry *re
  * closed. [mio: Drop]
  */
 CMIO_API int cmio_udp_socket_close(cmio_udp_socket *sock);
+
+/* ---- Inline fast paths -----------------------------------------------------------------------
+ * Operations that are one system call are defined here as static inline functions; the exported
+ * functions above run the same code. The macros below make calls use them (a function pointer
+ * still takes the exported function); define CMIO_NO_INLINE to call the exported ones. */
+static inline ssize_t cmio__udp_socket_send(cmio_udp_socket *sock, const void *buf, size_t len)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = send(sock->src.fd, buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+}
+
+static inline ssize_t cmio__udp_socket_recv(cmio_udp_socket *sock, void *buf, size_t len)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = recv(sock->src.fd, buf, len, 0);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+}
+
+static inline ssize_t cmio__udp_socket_peek(cmio_udp_socket *sock, void *buf, size_t len)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = recv(sock->src.fd, buf, len, MSG_PEEK);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+}
+
+#ifndef CMIO_NO_INLINE
+#define cmio_udp_socket_send(sock, buf, len) cmio__udp_socket_send(sock, buf, len)
+#define cmio_udp_socket_recv(sock, buf, len) cmio__udp_socket_recv(sock, buf, len)
+#define cmio_udp_socket_peek(sock, buf, len) cmio__udp_socket_peek(sock, buf, len)
+#endif
 
 CMIO_EXTERN_C_END
 

@@ -39,4 +39,7 @@
 /* Batched UDP: a loop of single calls. */
 #define CMIO_BATCH_LOOP 1
 
+/* Private: the flags of every send (msg_nosignal); the inline fast paths use it. */
+#define CMIO__SEND_FLAGS MSG_NOSIGNAL
+
 #endif /* CMIO_PLATFORM_H */

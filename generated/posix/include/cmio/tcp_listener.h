@@ -26,7 +26,7 @@ typedef struct cmio_tcp_listener {
 
 /* An empty cmio_tcp_listener (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_TCP_LISTENER_INIT {{-1, NULL}}
+#define CMIO_TCP_LISTENER_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */

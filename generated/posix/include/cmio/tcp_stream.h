@@ -11,6 +11,8 @@
 #include <cmio/unix.h>
 
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 CMIO_EXTERN_C_BEGIN
 
@@ -25,7 +27,7 @@ typedef struct cmio_tcp_stream {
 
 /* An empty cmio_tcp_stream (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_TCP_STREAM_INIT {{-1, NULL}}
+#define CMIO_TCP_STREAM_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -183,6 +185,43 @@ CMIO_API int cmio_tcp_stream_deregister(cmio_tcp_stream *stream, cmio_registry *
  * closed. [mio: Drop]
  */
 CMIO_API int cmio_tcp_stream_close(cmio_tcp_stream *stream);
+
+/* ---- Inline fast paths -----------------------------------------------------------------------
+ * Operations that are one system call are defined here as static inline functions; the exported
+ * functions above run the same code. The macros below make calls use them (a function pointer
+ * still takes the exported function); define CMIO_NO_INLINE to call the exported ones. */
+static inline ssize_t cmio__tcp_stream_peek(cmio_tcp_stream *stream, void *buf, size_t len)
+{
+    if (stream == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = recv(stream->src.fd, buf, len, MSG_PEEK);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+}
+
+static inline ssize_t cmio__tcp_stream_read(cmio_tcp_stream *stream, void *buf, size_t len)
+{
+    if (stream == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = read(stream->src.fd, buf, len);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+}
+
+static inline ssize_t cmio__tcp_stream_write(cmio_tcp_stream *stream, const void *buf, size_t len)
+{
+    if (stream == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = send(stream->src.fd, buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+}
+
+#ifndef CMIO_NO_INLINE
+#define cmio_tcp_stream_peek(stream, buf, len) cmio__tcp_stream_peek(stream, buf, len)
+#define cmio_tcp_stream_read(stream, buf, len) cmio__tcp_stream_read(stream, buf, len)
+#define cmio_tcp_stream_write(stream, buf, len) cmio__tcp_stream_write(stream, buf, len)
+#endif
 
 CMIO_EXTERN_C_END
 

@@ -11,6 +11,8 @@
 #include <cmio/unix.h>
 
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 CMIO_EXTERN_C_BEGIN
 
@@ -26,7 +28,7 @@ typedef struct cmio_unix_datagram {
 
 /* An empty cmio_unix_datagram (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_UNIX_DATAGRAM_INIT {{-1, NULL}}
+#define CMIO_UNIX_DATAGRAM_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -189,6 +191,34 @@ CMIO_API int cmio_unix_datagram_deregister(cmio_unix_datagram *sock, cmio_regist
  * closed. [mio: Drop]
  */
 CMIO_API int cmio_unix_datagram_close(cmio_unix_datagram *sock);
+
+/* ---- Inline fast paths -----------------------------------------------------------------------
+ * Operations that are one system call are defined here as static inline functions; the exported
+ * functions above run the same code. The macros below make calls use them (a function pointer
+ * still takes the exported function); define CMIO_NO_INLINE to call the exported ones. */
+static inline ssize_t cmio__unix_datagram_recv(cmio_unix_datagram *sock, void *buf, size_t len)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = recv(sock->src.fd, buf, len, 0);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+}
+
+static inline ssize_t cmio__unix_datagram_send(cmio_unix_datagram *sock, const void *buf,
+                                               size_t len)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = send(sock->src.fd, buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+}
+
+#ifndef CMIO_NO_INLINE
+#define cmio_unix_datagram_recv(sock, buf, len) cmio__unix_datagram_recv(sock, buf, len)
+#define cmio_unix_datagram_send(sock, buf, len) cmio__unix_datagram_send(sock, buf, len)
+#endif
 
 CMIO_EXTERN_C_END
 

@@ -27,7 +27,7 @@ typedef struct cmio_unix_listener {
 
 /* An empty cmio_unix_listener (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_UNIX_LISTENER_INIT {{-1, NULL}}
+#define CMIO_UNIX_LISTENER_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */

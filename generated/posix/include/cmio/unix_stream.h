@@ -11,6 +11,8 @@
 #include <cmio/unix.h>
 
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 CMIO_EXTERN_C_BEGIN
 
@@ -25,7 +27,7 @@ typedef struct cmio_unix_stream {
 
 /* An empty cmio_unix_stream (closing it gives -EBADF). */
 // clang-format off
-#define CMIO_UNIX_STREAM_INIT {{-1, NULL}}
+#define CMIO_UNIX_STREAM_INIT {{-1, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -179,6 +181,33 @@ CMIO_API int cmio_unix_stream_deregister(cmio_unix_stream *stream, cmio_registry
  * closed. [mio: Drop]
  */
 CMIO_API int cmio_unix_stream_close(cmio_unix_stream *stream);
+
+/* ---- Inline fast paths -----------------------------------------------------------------------
+ * Operations that are one system call are defined here as static inline functions; the exported
+ * functions above run the same code. The macros below make calls use them (a function pointer
+ * still takes the exported function); define CMIO_NO_INLINE to call the exported ones. */
+static inline ssize_t cmio__unix_stream_read(cmio_unix_stream *stream, void *buf, size_t len)
+{
+    if (stream == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = read(stream->src.fd, buf, len);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+}
+
+static inline ssize_t cmio__unix_stream_write(cmio_unix_stream *stream, const void *buf, size_t len)
+{
+    if (stream == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = send(stream->src.fd, buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+}
+
+#ifndef CMIO_NO_INLINE
+#define cmio_unix_stream_read(stream, buf, len) cmio__unix_stream_read(stream, buf, len)
+#define cmio_unix_stream_write(stream, buf, len) cmio__unix_stream_write(stream, buf, len)
+#endif
 
 CMIO_EXTERN_C_END
 
