@@ -136,13 +136,14 @@ check-exports: $(B)/libcmio.so
 	if [ -n "$$bad" ]; then echo "libcmio.so exports non-cmio symbols: $$bad"; exit 1; fi; \
 	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | grep -c ' cmio_') symbols, all cmio_*"
 
-# Every public header compiles alone, in C11 and in C++.
+# Every public header compiles alone, in C11 and in C++, with and without the inline fast paths.
 check-headers:
 	@for h in runtime/include/cmio/*.h generated/$(PLATFORM)/include/cmio/*.h; do \
 		n=$$(basename $$h); \
 		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
 		printf '#include <cmio/%s>\n' $$n | $(CXX_CHECK) -std=c++11 -Wall -Wextra -Werror $(INCLUDES) -x c++ -fsyntax-only - || exit 1; \
-	done; echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11"
+		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -DCMIO_NO_INLINE -x c -fsyntax-only - || exit 1; \
+	done; echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE)"
 
 test-valgrind:
 	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)

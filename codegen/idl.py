@@ -234,6 +234,14 @@ def load(idl_dir):
     types_doc = load_yaml(os.path.join(idl_dir, "types.yaml"), disp("types.yaml"))
 
     v = Validator(schema, {"platforms": set(), "types": set()})
+    # A kind's `inline` list may only name its own calls (a typo would silently not inline).
+    for kname, kind in schema["kinds"].items():
+        inl = kind.get("inline") or []
+        lines = getattr(inl, "item_lines", None) or [kind.key_lines.get("inline", 1)] * len(inl)
+        for c, ln in zip(inl, lines):
+            if c not in (kind.get("calls") or {}):
+                v.err(disp("schema.yaml"), ln,
+                      f"kind '{kname}': inline call '{c}' is not one of its calls")
     v.check(plat_doc, v.defs["platforms_file"], disp("platforms.yaml"), 1, "the platform table")
     v.check(types_doc, v.defs["types_file"], disp("types.yaml"), 1, "the type table")
     if v.errors:

@@ -10,7 +10,13 @@
  *
  * Registrations live in a table guarded by a mutex, so any thread may register while another one
  * is blocked in poll(2): a change writes a byte to a notification pipe, which wakes the poller; it
- * rebuilds its poll set and waits again with what is left of the timeout.
+ * takes the new poll set and waits again with what is left of the timeout.
+ *
+ * The poll set is kept, not rebuilt: set[i + 1] is regs[i]'s pollfd (set[0] the notification
+ * pipe), updated in place by every change (an fd with nothing left to report has fd -1, which
+ * poll(2) skips). The polling thread waits on its own copy, pset, refreshed with one memcpy only
+ * when the set changed since the last wait; after a wait it scans pset only up to the last ready
+ * entry (poll(2) says how many there are).
  */
 #include "internal.h"
 
@@ -41,8 +47,11 @@ struct cmio_poll_selector {
     size_t nregs, capregs;
     size_t *slot; /* fd → index in regs + 1 (0: not registered) */
     size_t capslot;
-    struct pollfd *set; /* the poll set, used by the polling thread only */
-    size_t capset;
+    struct pollfd *set;       /* set[0]: notify_rd; set[i + 1]: regs[i] (capregs + 1 entries) */
+    struct pollfd *pset;      /* the polling thread's copy of set, handed to poll(2) */
+    size_t capset;            /* entries of pset */
+    nfds_t npset;             /* entries of pset in use */
+    bool dirty;               /* set changed since pset was copied from it */
     int notify_rd, notify_wr; /* wakes a blocked poll(2) after a change */
     bool polling;             /* a thread is inside poll(2) */
 };
@@ -83,6 +92,15 @@ static struct reg *find(struct cmio_poll_selector *s, int fd)
     return &s->regs[s->slot[fd] - 1];
 }
 
+/* set[i + 1] from regs[i]: polled while something is armed or an error/hang-up is unreported. */
+static void sync_entry(struct cmio_poll_selector *s, size_t i)
+{
+    const struct reg *g = &s->regs[i];
+    s->set[i + 1] =
+        (struct pollfd){.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
+    s->dirty = true;
+}
+
 /* Makes room for one more registration of fd. Lock held. */
 static int reserve(struct cmio_poll_selector *s, int fd)
 {
@@ -103,6 +121,10 @@ static int reserve(struct cmio_poll_selector *s, int fd)
         if (regs == NULL)
             return -ENOMEM;
         s->regs = regs;
+        struct pollfd *set = realloc(s->set, (cap + 1) * sizeof(*set));
+        if (set == NULL)
+            return -ENOMEM; /* regs grew, capregs did not: the next try reuses it */
+        s->set = set;
         s->capregs = cap;
     }
     return 0;
@@ -135,6 +157,16 @@ static int poll_create(struct cmio_selector **out)
         free(s);
         return r;
     }
+    s->set = malloc(sizeof(*s->set));
+    if (s->set == NULL) {
+        close(p[0]);
+        close(p[1]);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return -ENOMEM;
+    }
+    s->set[0] = (struct pollfd){.fd = p[0], .events = POLLIN};
+    s->dirty = true;
     s->notify_rd = p[0];
     s->notify_wr = p[1];
     s->base.be = &cmio__backend_poll;
@@ -152,6 +184,7 @@ static void poll_destroy(struct cmio_selector *sel)
     free(s->regs);
     free(s->slot);
     free(s->set);
+    free(s->pset);
     free(s);
 }
 
@@ -167,11 +200,12 @@ static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_in
     int r = find(s, fd) != NULL ? -EEXIST : reserve(s, fd);
     if (r == 0) {
         short ev = interest_to_poll(interest);
-        s->regs[s->nregs++] = (struct reg){.fd = fd,
-                                           .token = token,
-                                           .interest = ev,
-                                           .armed = ev,
-                                           .waker = (interest & CMIO__INTEREST_WAKER) != 0};
+        s->regs[s->nregs] = (struct reg){.fd = fd,
+                                         .token = token,
+                                         .interest = ev,
+                                         .armed = ev,
+                                         .waker = (interest & CMIO__INTEREST_WAKER) != 0};
+        sync_entry(s, s->nregs++);
         s->slot[fd] = s->nregs;
         notify(s);
     }
@@ -188,6 +222,7 @@ static int poll_modify(struct cmio_selector *sel, int fd, cmio_token token, cmio
         g->token = token;
         g->interest = g->armed = interest_to_poll(interest);
         g->err_seen = false;
+        sync_entry(s, (size_t)(g - s->regs));
         notify(s);
     }
     pthread_mutex_unlock(&s->lock);
@@ -202,10 +237,13 @@ static int poll_remove(struct cmio_selector *sel, int fd)
     if (g != NULL) {
         s->slot[fd] = 0;
         struct reg *last = &s->regs[--s->nregs];
+        size_t i = (size_t)(g - s->regs);
         if (g != last) {
             *g = *last;
-            s->slot[g->fd] = (size_t)(g - s->regs) + 1;
+            s->set[i + 1] = s->set[s->nregs + 1];
+            s->slot[g->fd] = i + 1;
         }
+        s->dirty = true;
         notify(s);
     }
     pthread_mutex_unlock(&s->lock);
@@ -220,29 +258,30 @@ static int poll_rearm(struct cmio_selector *sel, int fd)
     if (g != NULL && (g->armed != g->interest || g->err_seen)) {
         g->armed = g->interest;
         g->err_seen = false;
+        sync_entry(s, (size_t)(g - s->regs));
         notify(s);
     }
     pthread_mutex_unlock(&s->lock);
     return g != NULL ? 0 : -ENOENT;
 }
 
-/* Builds the poll set: the notification pipe first, then every fd with something left to report
- * (armed interests, or an error/hang-up not reported yet). Lock held. */
-static int build_set(struct cmio_poll_selector *s, nfds_t *n)
+/* Brings the polling thread's copy up to date (one memcpy, only after a change). Lock held. */
+static int refresh(struct cmio_poll_selector *s)
 {
-    if (s->capset < s->nregs + 1) {
-        size_t cap = s->nregs + 1 > 16 ? (s->nregs + 1) * 2 : 16;
-        struct pollfd *set = realloc(s->set, cap * sizeof(*set));
-        if (set == NULL)
+    if (!s->dirty)
+        return 0;
+    size_t n = s->nregs + 1;
+    if (s->capset < n) {
+        size_t cap = n > 16 ? n * 2 : 16;
+        struct pollfd *pset = realloc(s->pset, cap * sizeof(*pset));
+        if (pset == NULL)
             return -ENOMEM;
-        s->set = set;
+        s->pset = pset;
         s->capset = cap;
     }
-    s->set[0] = (struct pollfd){.fd = s->notify_rd, .events = POLLIN};
-    *n = 1;
-    for (size_t i = 0; i < s->nregs; i++)
-        if (s->regs[i].armed != 0 || !s->regs[i].err_seen)
-            s->set[(*n)++] = (struct pollfd){.fd = s->regs[i].fd, .events = s->regs[i].armed};
+    memcpy(s->pset, s->set, n * sizeof(*s->pset));
+    s->npset = (nfds_t)n;
+    s->dirty = false;
     return 0;
 }
 
@@ -253,26 +292,38 @@ static void drain(int fd)
     }
 }
 
-/* Moves ready fds into events and disarms what was reported. Lock held. */
-static size_t collect(struct cmio_poll_selector *s, nfds_t n, cmio_events *events)
+/* Moves ready fds into events and disarms what was reported; `ready` is poll(2)'s count of
+ * entries with revents, the notification pipe's included. Lock held. */
+static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *events)
 {
     size_t out = 0;
-    for (nfds_t i = 1; i < n && out < events->cap; i++) {
-        short got = s->set[i].revents;
-        struct reg *g = got != 0 ? find(s, s->set[i].fd) : NULL;
+    int left = ready - (s->pset[0].revents != 0);
+    const struct pollfd *p = s->pset + 1, *end = s->pset + s->npset;
+    for (; left > 0 && out < events->cap; p++) {
+        while (p < end && p->revents == 0)
+            p++; /* the common case: idle fds, two compares each */
+        if (p == end)
+            break;
+        short got = p->revents;
+        left--;
+        struct reg *g = find(s, p->fd);
         if (g == NULL)
-            continue; /* nothing, or deregistered while we were polling */
+            continue; /* deregistered while we were polling */
+        size_t gi = (size_t)(g - s->regs);
         if (got & POLLNVAL) {
             g->armed = 0; /* closed without being deregistered: stop polling it */
             g->err_seen = true;
+            sync_entry(s, gi);
             continue;
         }
         short rev = (short)(got & (g->armed | (g->err_seen ? 0 : POLLERR | POLLHUP)));
         if (rev == 0) {
             /* Already reported while we were polling; or a hang-up reported before, which poll(2)
              * repeats whatever we ask: then nothing is left to report until a re-arm. */
-            if (got & (POLLERR | POLLHUP))
+            if (got & (POLLERR | POLLHUP)) {
                 g->armed = 0;
+                sync_entry(s, gi);
+            }
             continue;
         }
         events->ev[out].events = poll_to_event(rev);
@@ -285,6 +336,7 @@ static size_t collect(struct cmio_poll_selector *s, nfds_t n, cmio_events *event
         g->armed = (short)(g->armed & ~rev);
         if (rev & (POLLERR | POLLHUP))
             g->err_seen = true;
+        sync_entry(s, gi);
     }
     return out;
 }
@@ -328,24 +380,23 @@ static int poll_select(struct cmio_selector *sel, cmio_events *events,
         }
     }
     for (;;) {
-        nfds_t n;
         pthread_mutex_lock(&s->lock);
-        int r = build_set(s, &n);
+        int r = refresh(s);
         s->polling = r == 0;
         pthread_mutex_unlock(&s->lock);
         if (r < 0)
             return r;
 
-        r = wait_set(s->set, n, timeout != NULL ? &deadline : NULL);
+        r = wait_set(s->pset, s->npset, timeout != NULL ? &deadline : NULL);
         int err = errno;
 
         pthread_mutex_lock(&s->lock);
         s->polling = false;
-        size_t out = r > 0 ? collect(s, n, events) : 0;
+        size_t out = r > 0 ? collect(s, r, events) : 0;
         pthread_mutex_unlock(&s->lock);
         if (r < 0)
             return -err; /* -EINTR included, as the epoll backend */
-        if (r > 0 && (s->set[0].revents & POLLIN))
+        if (r > 0 && (s->pset[0].revents & POLLIN))
             drain(s->notify_rd);
         events->len = out;
         /* Only registrations changed (or what was ready was already reported): wait again with
