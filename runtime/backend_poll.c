@@ -14,8 +14,9 @@
  *
  * The poll set is kept, not rebuilt: set[i + 1] is regs[i]'s pollfd (set[0] the notification
  * pipe), updated in place by every change (an fd with nothing left to report has fd -1, which
- * poll(2) skips). The polling thread waits on its own copy, pset, refreshed with one memcpy only
- * when the set changed since the last wait; after a wait it scans pset only up to the last ready
+ * poll(2) skips). The polling thread waits on its own copy, pset: a change made while no thread is
+ * inside poll(2) goes to both at once, one made during a wait marks pset stale and it is copied
+ * whole (one memcpy) before the next wait. After a wait pset is scanned only up to the last ready
  * entry (poll(2) says how many there are).
  */
 #include "internal.h"
@@ -92,13 +93,28 @@ static struct reg *find(struct cmio_poll_selector *s, int fd)
     return &s->regs[s->slot[fd] - 1];
 }
 
+/* After set[idx] changed (lock held): copies it into pset at once when no thread is inside poll(2)
+ * and pset is current and big enough (a single-threaded loop then never copies the whole set);
+ * else marks pset stale for refresh(). */
+static void mirror(struct cmio_poll_selector *s, size_t idx)
+{
+    size_t n = s->nregs + 1;
+    if (s->polling || s->dirty || s->capset < n) {
+        s->dirty = true;
+        return;
+    }
+    if (idx < n)
+        s->pset[idx] = s->set[idx]; /* else the entry just removed from the end */
+    s->npset = (nfds_t)n;
+}
+
 /* set[i + 1] from regs[i]: polled while something is armed or an error/hang-up is unreported. */
 static void sync_entry(struct cmio_poll_selector *s, size_t i)
 {
     const struct reg *g = &s->regs[i];
     s->set[i + 1] =
         (struct pollfd){.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
-    s->dirty = true;
+    mirror(s, i + 1);
 }
 
 /* Makes room for one more registration of fd. Lock held. */
@@ -243,7 +259,7 @@ static int poll_remove(struct cmio_selector *sel, int fd)
             s->set[i + 1] = s->set[s->nregs + 1];
             s->slot[g->fd] = i + 1;
         }
-        s->dirty = true;
+        mirror(s, i + 1); /* also shrinks pset by one entry */
         notify(s);
     }
     pthread_mutex_unlock(&s->lock);
