@@ -507,6 +507,53 @@ static void test_audit_table(void **state)
     assert_string_equal(cells[wasi_col], "\u2713");
 }
 
+/* The inline fast paths follow the IDL: schema `kinds.io.inline` says which calls, the platform's
+ * `handle` whether (fd only). Edited copies of the IDL: posix's handle becomes `socket`, and
+ * `send` leaves the inline list. */
+static void test_inline_follows_idl(void **state)
+{
+    ctx *c = *state;
+    static char text[OUT_CAP * 4];
+    char p[PATH_MAX];
+    copy_idl(c);
+    int rc = run(
+        c,
+        "cd '%s/idl' && sed -i '/^  posix:/,/^  [a-z]*:$/ s/^    handle: fd$/    handle: socket/' "
+        "platforms.yaml && sed -i 's/^    inline: \\[read, recv, recv_peek, send\\]$/"
+        "    inline: [read, recv, recv_peek]/' schema.yaml && "
+        "grep -c '^    handle: socket$' platforms.yaml && grep -c '^    inline: \\[read, recv, "
+        "recv_peek\\]$' schema.yaml",
+        c->tmp);
+    if (rc != 0)
+        fail_msg("editing the IDL copy failed (%d): %s", rc, c->out);
+    assert_true(strstr(c->out, "2\n1\n") != NULL); /* windows and now posix; one inline list */
+    rc = generate_into(c, "out");
+    if (rc != 0)
+        fail_msg("generate.py failed (%d):\n%s", rc, c->out);
+
+    /* linux (handle fd): read is inline, write (send) no longer is. */
+    path(c, p, "out/linux/include/cmio/tcp_stream.h");
+    read_file(p, text, sizeof(text));
+    assert_non_null(
+        strstr(text, "static inline ssize_t cmio__tcp_stream_read(cmio_tcp_stream *stream"));
+    assert_true(has_line_starting(text, "#define cmio_tcp_stream_read(stream, buf, len)"));
+    assert_null(strstr(text, "cmio__tcp_stream_write"));
+    path(c, p, "out/linux/src/tcp_stream.c");
+    read_file(p, text, sizeof(text));
+    assert_non_null(strstr(text, "return cmio__tcp_stream_read(stream, buf, len);"));
+    assert_non_null(strstr(text, "send(stream->src.fd, buf, len, CMIO__SEND_FLAGS)"));
+
+    /* posix (handle socket now): nothing inline, every body in the wrapper. */
+    path(c, p, "out/posix/include/cmio/tcp_stream.h");
+    read_file(p, text, sizeof(text));
+    assert_null(strstr(text, "static inline"));
+    assert_false(has_line_starting(text, "#define cmio_tcp_stream_read("));
+    path(c, p, "out/posix/src/tcp_stream.c");
+    read_file(p, text, sizeof(text));
+    assert_null(strstr(text, "cmio__tcp_stream_read"));
+    assert_non_null(strstr(text, "read(stream->src.fd, buf, len)"));
+}
+
 /* A bad IDL run over an existing output folder changes nothing in it. */
 static void test_bad_idl_keeps_existing_output(void **state)
 {
@@ -601,6 +648,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_committed_tree_is_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rerun_keeps_mtimes_and_cleans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inline_follows_idl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_idl_keeps_existing_output, setup, teardown),
     };
     find_cases();
