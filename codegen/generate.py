@@ -68,7 +68,7 @@ def api_json(model):
             "ops": [{
                 "name": op["name"], "c_name": op["c_name"], "kind": op["kind"],
                 "mio": op["mio"], "result": op["result_c"],
-                "params": op["c_params"],
+                "params": op["c_params"], "inline": op["inline"],
                 "available": {p: p in op["available"] for p in names},
             } for op in t["ops"]],
         } for t in model["types"]],

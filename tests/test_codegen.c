@@ -503,6 +503,7 @@ static void test_audit_table(void **state)
     find_line(c->out, "| tcp_stream | read |", row, sizeof(row));
     n = table_cells(row, cells, 32);
     assert_int_equal(n, nh);
+    assert_string_equal(cells[3], "io *inline*"); /* schema kinds.io.inline */
     assert_string_equal(cells[linux_col], "\u2713");
     assert_string_equal(cells[wasi_col], "\u2713");
 }
