@@ -166,12 +166,12 @@ BENCH_INCLUDES := -Iruntime/include -Igenerated/$(PLATFORM)/include
 bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_cmio \
 	$(BENCH_DIR)/micro $(BENCH_DIR)/alloc_count.so
 
-$(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: bench/%.c
+$(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: bench/%.c bench/bench_util.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< $(LDFLAGS) -o $@
 
 # Public API only: no -Iruntime (the private headers).
-$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: bench/%.c $(B)/libcmio.a
+$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: bench/%.c bench/bench_util.h $(B)/libcmio.a
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
 

@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
+
+#include "bench_util.h"
 
 #define BUF_SIZE 65536
 #define EVENTS_CAP 1024
@@ -68,20 +69,6 @@ static void on_signal(int sig)
     stop = 1;
     (void)!write(sig_wr, "x", 1);
     errno = saved;
-}
-
-static void raise_nofile(rlim_t need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return;
-    if (rl.rlim_max < need) {
-        struct rlimit more = {need, need};
-        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
-            return;
-    }
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* ---- the stream a slot holds (TCP or Unix) ------------------------------------------------

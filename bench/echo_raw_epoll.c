@@ -25,10 +25,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "bench_util.h"
 
 #define BUF_SIZE 65536
 #define MAX_EVENTS 1024
@@ -59,20 +60,6 @@ static void on_signal(int sig)
     stop = 1;
     (void)!write(sig_wr, "x", 1);
     errno = saved;
-}
-
-static void raise_nofile(rlim_t need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return;
-    if (rl.rlim_max < need) {
-        struct rlimit more = {need, need};
-        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
-            return;
-    }
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* Registers what the connection waits for: EPOLLOUT while bytes are pending, else EPOLLIN. */

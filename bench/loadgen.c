@@ -33,11 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_util.h"
 
 enum proto { PROTO_TCP, PROTO_UNIX, PROTO_UDP };
 
@@ -166,20 +167,6 @@ static void make_message(uint8_t *out, uint32_t id, uint64_t seq)
         w ^= w >> 29;
         memcpy(out + i, &w, opt.size - i);
     }
-}
-
-static void raise_nofile(rlim_t need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return;
-    if (rl.rlim_max < need) {
-        struct rlimit more = {need, need};
-        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
-            return;
-    }
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static bool parse_double(const char *s, double *out)

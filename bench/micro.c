@@ -21,10 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_util.h"
 
 #define IDLE 10000
 
@@ -51,20 +52,6 @@ static void pin(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-static void raise_nofile(rlim_t need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return;
-    if (rl.rlim_max < need) {
-        struct rlimit more = {need, need};
-        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
-            return;
-    }
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int cmp_u64(const void *a, const void *b)
