@@ -35,22 +35,11 @@ static inline bool tcp_ipv6_supported(void)
     return true;
 }
 
-/* 127.0.0.1:port or [::1]:port. */
-static inline void tcp_loopback(cmio_sockaddr *out, int family, uint16_t port)
-{
-    static const uint8_t v4[4] = {127, 0, 0, 1};
-    static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (family == AF_INET6)
-        assert_int_equal(cmio_sockaddr_ipv6(out, v6, port), 0);
-    else
-        assert_int_equal(cmio_sockaddr_ipv4(out, v4, port), 0);
-}
-
 /* Binds a listener on the loopback address of `family`, port 0; *bound gets the real address. */
 static inline void tcp_listen(cmio_tcp_listener *listener, int family, cmio_sockaddr *bound)
 {
     cmio_sockaddr addr;
-    tcp_loopback(&addr, family, 0);
+    test_loopback(&addr, family, 0);
     assert_int_equal(cmio_tcp_listener_bind(listener, &addr), 0);
     assert_int_equal(cmio_tcp_listener_local_addr(listener, bound), 0);
     assert_int_equal(cmio_sockaddr_family(bound), family);
@@ -107,17 +96,11 @@ static inline void tcp_pair_with(cmio_tcp_listener *listener, const cmio_sockadd
 
     /* Both events may come in one poll or in several; wait for each one. */
     bool accepted = false, connected = false;
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    int64_t deadline = test_deadline();
     while (!accepted || !connected) {
-        int64_t left = deadline - test_now_ns();
-        if (left <= 0)
+        if (test_poll_until(poll, events, deadline) == -ETIMEDOUT)
             fail_msg("tcp_pair_with: accepted=%d connected=%d after %d ms", accepted, connected,
                      TEST_WAIT_MS);
-        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
-        int n = cmio_poll_poll(poll, events, &ts);
-        if (n == -EINTR)
-            continue;
-        assert_true(n >= 0);
         for (const cmio_event *e = cmio_events_first(events); e; e = cmio_events_next(events, e)) {
             if (cmio_event_token(e) == TCP_TOK_LISTENER && !accepted) {
                 int r = cmio_tcp_listener_accept(listener, server, peer);

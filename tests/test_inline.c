@@ -123,7 +123,7 @@ static void test_udp_socket_both_forms(void **state)
     (void)state;
     cmio_udp_socket a = CMIO_UDP_SOCKET_INIT, b = CMIO_UDP_SOCKET_INIT;
     cmio_sockaddr any, aa, ba;
-    tcp_loopback(&any, AF_INET, 0);
+    test_loopback(&any, AF_INET, 0);
     assert_int_equal(cmio_udp_socket_bind(&a, &any), 0);
     assert_int_equal(cmio_udp_socket_bind(&b, &any), 0);
     assert_int_equal(cmio_udp_socket_local_addr(&a, &aa), 0);

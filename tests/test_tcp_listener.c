@@ -20,7 +20,7 @@ static void check_bind_local_addr(int family)
 {
     cmio_tcp_listener l = CMIO_TCP_LISTENER_INIT;
     cmio_sockaddr want, got;
-    tcp_loopback(&want, family, 0);
+    test_loopback(&want, family, 0);
     assert_int_equal(cmio_tcp_listener_bind(&l, &want), 0);
     assert_int_equal(cmio_tcp_listener_local_addr(&l, &got), 0);
 
@@ -95,7 +95,7 @@ static void test_bind_bad_args(void **state)
     cmio_sockaddr addr;
     int before = test_count_open_fds();
 
-    tcp_loopback(&addr, AF_INET, 0);
+    test_loopback(&addr, AF_INET, 0);
     assert_int_equal(cmio_tcp_listener_bind(NULL, &addr), -EINVAL);
     assert_int_equal(cmio_tcp_listener_bind(&l, NULL), -EINVAL);
 
@@ -371,7 +371,7 @@ static void test_from_fd_as_fd(void **state)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     cmio_sockaddr addr;
-    tcp_loopback(&addr, AF_INET, 0);
+    test_loopback(&addr, AF_INET, 0);
     assert_int_equal(bind(fd, &addr.u.sa, addr.len), 0);
     assert_int_equal(listen(fd, 16), 0);
     assert_false(tcp_fd_nonblocking(fd));

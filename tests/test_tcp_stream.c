@@ -19,19 +19,20 @@
 
 #include "tcp_util.h"
 
-/* Remaining time until deadline as a timespec for cmio_poll_poll; fails once it has passed. */
-static struct timespec time_left(int64_t deadline, const char *what)
+/* One wait for events until deadline; fails, naming `what`, once the deadline has passed. */
+static int poll_or_fail(cmio_poll *poll, cmio_events *events, int64_t deadline, const char *what)
 {
-    int64_t left = deadline - test_now_ns();
-    if (left <= 0)
+    int n = test_poll_until(poll, events, deadline);
+    if (n == -ETIMEDOUT)
         fail_msg("%s: timed out after %d ms", what, TEST_WAIT_MS);
-    struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
-    return ts;
+    return n;
 }
 
-static int64_t deadline_from_now(void)
+/* Fails, naming `what`, once deadline has passed. */
+static void check_deadline(int64_t deadline, const char *what)
 {
-    return test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    if (test_now_ns() >= deadline)
+        fail_msg("%s: timed out after %d ms", what, TEST_WAIT_MS);
 }
 
 /* Byte i of the test streams: position-dependent, so lost, repeated or reordered bytes show. */
@@ -146,15 +147,11 @@ static void check_echo(int family)
                                               CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE),
                      0);
 
-    int64_t deadline = deadline_from_now();
+    int64_t deadline = test_deadline();
     while (!st->client_eof || st->server_open) {
-        struct timespec ts = time_left(deadline, "echo");
-        int n = cmio_poll_poll(poll, events, &ts);
-        if (n == -EINTR)
-            continue;
-        assert_true(n >= 0);
+        int n = poll_or_fail(poll, events, deadline, "echo");
         if (n > 0)
-            deadline = deadline_from_now(); /* progress: the bound is per wait */
+            deadline = test_deadline(); /* progress: the bound is per wait */
         for (const cmio_event *e = cmio_events_first(events); e; e = cmio_events_next(events, e)) {
             switch (cmio_event_token(e)) {
             case TOK_L:
@@ -299,7 +296,7 @@ static void test_connect_success(void **state)
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(lfd >= 0);
     cmio_sockaddr addr;
-    tcp_loopback(&addr, AF_INET, 0);
+    test_loopback(&addr, AF_INET, 0);
     assert_int_equal(bind(lfd, &addr.u.sa, addr.len), 0);
     assert_int_equal(listen(lfd, 0), 0);
     cmio_tcp_listener l = CMIO_TCP_LISTENER_INIT;
@@ -354,7 +351,7 @@ static void test_connect_bad_args(void **state)
     cmio_tcp_stream c = CMIO_TCP_STREAM_INIT;
     cmio_sockaddr addr, empty, bad;
     int before = test_count_open_fds();
-    tcp_loopback(&addr, AF_INET, 9);
+    test_loopback(&addr, AF_INET, 9);
     assert_int_equal(cmio_tcp_stream_connect(NULL, &addr), -EINVAL);
     assert_int_equal(cmio_tcp_stream_connect(&c, NULL), -EINVAL);
     memset(&empty, 0, sizeof empty);
@@ -392,7 +389,7 @@ static void test_addrs(void **state)
     assert_true(cmio_sockaddr_equal(&sp, &cl));
     assert_true(cmio_sockaddr_equal(&accepted_peer, &cl));
     /* The client got an ephemeral port on 127.0.0.1. */
-    tcp_loopback(&loop, AF_INET, cmio_sockaddr_port(&cl));
+    test_loopback(&loop, AF_INET, cmio_sockaddr_port(&cl));
     assert_int_not_equal(cmio_sockaddr_port(&cl), 0);
     assert_true(cmio_sockaddr_equal(&cl, &loop));
 
@@ -431,7 +428,7 @@ static void test_peer_close_read_closed(void **state)
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     bool read_closed = false;
     size_t got = 0;
-    int64_t deadline = deadline_from_now();
+    int64_t deadline = test_deadline();
     for (;;) {
         const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
         assert_true(cmio_event_is_readable(e));
@@ -442,7 +439,7 @@ static void test_peer_close_read_closed(void **state)
         if (n == 0)
             break;
         assert_int_equal(n, -EAGAIN);
-        (void)time_left(deadline, "peer close");
+        check_deadline(deadline, "peer close");
     }
     assert_true(read_closed);
     assert_int_equal(got, 3);
@@ -812,7 +809,7 @@ static void test_large_transfer(void **state)
     unsigned long writer_eagain = 0, reader_eagain = 0, polls = 0;
     bool shut = false, eof = false;
 
-    int64_t deadline = deadline_from_now();
+    int64_t deadline = test_deadline();
     bool writable = true, readable = false;
     while (!eof) {
         if (writable) {
@@ -855,11 +852,7 @@ static void test_large_transfer(void **state)
         }
         if (eof)
             break;
-        struct timespec ts = time_left(deadline, "64 MiB transfer");
-        int n = cmio_poll_poll(poll, events, &ts);
-        if (n == -EINTR)
-            continue;
-        assert_true(n >= 0);
+        int n = poll_or_fail(poll, events, deadline, "64 MiB transfer");
         polls++;
         for (const cmio_event *e = cmio_events_first(events); e; e = cmio_events_next(events, e)) {
             if (cmio_event_token(e) == TCP_TOK_CLIENT) {
@@ -873,7 +866,7 @@ static void test_large_transfer(void **state)
             }
         }
         if (n > 0)
-            deadline = deadline_from_now();
+            deadline = test_deadline();
     }
     print_message("64 MiB: %lu writer would-blocks, %lu reader would-blocks, %lu polls\n",
                   writer_eagain, reader_eagain, polls);
@@ -938,7 +931,7 @@ static void check_raw_send_raises_sigpipe(int fd)
 /* Waits until c has seen the reset (an error or closed event). */
 static void wait_for_reset(cmio_poll *poll, cmio_events *events, cmio_tcp_stream *c)
 {
-    int64_t deadline = deadline_from_now();
+    int64_t deadline = test_deadline();
     for (;;) {
         const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
         if (cmio_event_is_error(e) || cmio_event_is_read_closed(e))
@@ -947,7 +940,7 @@ static void wait_for_reset(cmio_poll *poll, cmio_events *events, cmio_tcp_stream
         char buf[256];
         while (cmio_tcp_stream_read(c, buf, sizeof buf) > 0) {
         }
-        (void)time_left(deadline, "reset");
+        check_deadline(deadline, "reset");
     }
 }
 

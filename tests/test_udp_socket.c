@@ -68,22 +68,11 @@ static const char *udp_family_name(int family)
     return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
-/* 127.0.0.1:port or [::1]:port. */
-static void udp_loopback(cmio_sockaddr *out, int family, uint16_t port)
-{
-    static const uint8_t v4[4] = {127, 0, 0, 1};
-    static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (family == AF_INET6)
-        assert_int_equal(cmio_sockaddr_ipv6(out, v6, port), 0);
-    else
-        assert_int_equal(cmio_sockaddr_ipv4(out, v4, port), 0);
-}
-
 /* Binds s to the loopback address of `family`, port 0; *bound gets the real address. */
 static void udp_bind(cmio_udp_socket *s, int family, cmio_sockaddr *bound)
 {
     cmio_sockaddr addr;
-    udp_loopback(&addr, family, 0);
+    test_loopback(&addr, family, 0);
     assert_int_equal(cmio_udp_socket_bind(s, &addr), 0);
     assert_int_equal(cmio_udp_socket_local_addr(s, bound), 0);
     assert_int_equal(cmio_sockaddr_family(bound), family);
@@ -411,7 +400,7 @@ static void check_bind_local_addr(int family)
 {
     cmio_udp_socket s = CMIO_UDP_SOCKET_INIT;
     cmio_sockaddr want, got;
-    udp_loopback(&want, family, 0);
+    test_loopback(&want, family, 0);
     assert_int_equal(cmio_udp_socket_bind(&s, &want), 0);
     assert_int_equal(cmio_udp_socket_local_addr(&s, &got), 0);
 
@@ -607,7 +596,7 @@ static void check_no_fd(cmio_udp_socket *e)
     int err;
     cmio_udp_msg msg;
     memset(&msg, 0, sizeof msg);
-    udp_loopback(&addr, AF_INET, 9);
+    test_loopback(&addr, AF_INET, 9);
     msg.buf = buf;
     msg.len = 1;
     msg.addr = addr;
@@ -1655,7 +1644,7 @@ static void test_batch_edge_cases(void **state)
     udp_bind(&s, AF_INET, &saddr);
     udp_bind(&c, AF_INET, &caddr);
     /* An IPv6 destination is the wrong family for these IPv4 sockets. */
-    udp_loopback(&wrong, AF_INET6, cmio_sockaddr_port(&raddr));
+    test_loopback(&wrong, AF_INET6, cmio_sockaddr_port(&raddr));
     char in_buf[4][32];
     cmio_udp_msg in[4], out[3];
     memset(in, 0, sizeof in);

@@ -119,17 +119,11 @@ static void run_echo(ux_ctx *ctx, cmio_unix_listener *listener, const char *path
         assert_int_equal(cmio_unix_stream_connect_addr(&st->client, addr), 0);
     assert_int_equal(cmio_unix_stream_register(&st->client, ctx->reg, UX_TOK_CLIENT, rw), 0);
 
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    int64_t deadline = test_deadline();
     while (!st->client_eof) {
-        int64_t left = deadline - test_now_ns();
-        if (left <= 0)
+        if (test_poll_until(ctx->poll, ctx->events, deadline) == -ETIMEDOUT)
             fail_msg("echo: timed out: sent %zu received %zu accepted %d server_eof %d", st->sent,
                      st->received, st->accepted, st->server_eof);
-        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
-        int n = cmio_poll_poll(ctx->poll, ctx->events, &ts);
-        if (n == -EINTR)
-            continue;
-        assert_true(n >= 0);
         for (const cmio_event *e = cmio_events_first(ctx->events); e;
              e = cmio_events_next(ctx->events, e)) {
             cmio_token t = cmio_event_token(e);

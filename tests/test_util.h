@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <cmio/addr.h>
 #include <cmio/poll.h>
 
 #include <dirent.h>
@@ -59,6 +60,41 @@ static inline const cmio_event *test_find_token(const cmio_events *events, cmio_
             return e;
     }
     return NULL;
+}
+
+/* 127.0.0.1:port or [::1]:port. */
+static inline void test_loopback(cmio_sockaddr *out, int family, uint16_t port)
+{
+    static const uint8_t v4[4] = {127, 0, 0, 1};
+    static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (family == AF_INET6)
+        assert_int_equal(cmio_sockaddr_ipv6(out, v6, port), 0);
+    else
+        assert_int_equal(cmio_sockaddr_ipv4(out, v4, port), 0);
+}
+
+/* A deadline TEST_WAIT_MS from now, on test_now_ns()'s clock. */
+static inline int64_t test_deadline(void)
+{
+    return test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+}
+
+/* One wait for events, bounded by `deadline` (test_now_ns() clock); -EINTR is retried, any other
+ * error fails the test. Returns the event count (0: the wait reached the deadline), or -ETIMEDOUT
+ * when the deadline has already passed — the caller then fails saying what it waited for. */
+static inline int test_poll_until(cmio_poll *poll, cmio_events *events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - test_now_ns();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        int n = cmio_poll_poll(poll, events, &ts);
+        if (n != -EINTR) {
+            assert_true(n >= 0);
+            return n;
+        }
+    }
 }
 
 /* Polls (retrying on -EINTR) until an event with token shows up or timeout_ms passes. Returns

@@ -247,17 +247,11 @@ static inline void ux_connect_accept(ux_ctx *ctx, cmio_unix_listener *listener, 
     assert_int_equal(
         cmio_unix_stream_register(client, ctx->reg, UX_TOK_CLIENT, CMIO_INTEREST_WRITABLE), 0);
     bool accepted = false, connected = false;
-    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    int64_t deadline = test_deadline();
     while (!accepted || !connected) {
-        int64_t left = deadline - test_now_ns();
-        if (left <= 0)
+        if (test_poll_until(ctx->poll, ctx->events, deadline) == -ETIMEDOUT)
             fail_msg("ux_connect_accept: accepted=%d connected=%d after %d ms", accepted, connected,
                      TEST_WAIT_MS);
-        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
-        int n = cmio_poll_poll(ctx->poll, ctx->events, &ts);
-        if (n == -EINTR)
-            continue;
-        assert_true(n >= 0);
         for (const cmio_event *e = cmio_events_first(ctx->events); e;
              e = cmio_events_next(ctx->events, e)) {
             if (cmio_event_token(e) == UX_TOK_LISTENER && !accepted) {
