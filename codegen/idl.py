@@ -400,6 +400,13 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
                            len_name=(tinfo.get("len") or {}).get("name")))
         c_params += decls
 
+    # The direction a -EAGAIN re-arms (schema: `rearm`; io calls: their buffer's direction).
+    rearm = kind.get("rearm")
+    if "calls" in kind and op.get("call") in kind["calls"] and kind["calls"][op["call"]]:
+        first = kind["calls"][op["call"]][0]
+        if first.split()[0].split("|")[0] in ("bytes", "iovec"):
+            rearm = "readable" if _param_spec(first)[1] == ["out"] else "writable"
+
     self_c = {"out": f"cmio_{tdoc['type']} *", "mut": f"cmio_{tdoc['type']} *",
               "const": f"const cmio_{tdoc['type']} *"}[kind["self"]] + tdoc["self"]
     doc = op["doc"].replace("{type}", tdoc["type"])
@@ -415,6 +422,6 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
         "call": op.get("call"), "option": dict(op["option"]) if op.get("option") else None,
         "inline": op.get("call") in (kind.get("inline") or []),
         "c_args": [tdoc["self"]] + [d.split("*")[-1].split()[-1] for d in c_params],
-        "membership": op.get("membership"),
+        "membership": op.get("membership"), "rearm": rearm,
         "source": f"{fname}:{line}", "line": key_line("available"),
     }

@@ -82,10 +82,16 @@ static int cmio_epoll_add(struct cmio_selector *sel, int fd, cmio_token token,
     return cmio_epoll_ctl(sel, EPOLL_CTL_ADD, fd, token, interest);
 }
 
+/* A closed fd is not registered: -ENOENT, as the poll(2) backend says (the kernel says EBADF). */
+static int cmio_epoll_not_registered(int r)
+{
+    return r == -EBADF ? -ENOENT : r;
+}
+
 static int cmio_epoll_modify(struct cmio_selector *sel, int fd, cmio_token token,
                              cmio_interest interest)
 {
-    return cmio_epoll_ctl(sel, EPOLL_CTL_MOD, fd, token, interest);
+    return cmio_epoll_not_registered(cmio_epoll_ctl(sel, EPOLL_CTL_MOD, fd, token, interest));
 }
 
 static int cmio_epoll_remove(struct cmio_selector *sel, int fd)
@@ -93,7 +99,7 @@ static int cmio_epoll_remove(struct cmio_selector *sel, int fd)
     /* A non-NULL event pointer keeps pre-2.6.9 kernels happy, as mio does. */
     struct epoll_event ev = {0};
     if (epoll_ctl(cmio_epoll_fd(sel), EPOLL_CTL_DEL, fd, &ev) < 0)
-        return -errno;
+        return cmio_epoll_not_registered(-errno);
     return 0;
 }
 

@@ -3,10 +3,20 @@
  * poll(2) is level-triggered; users get edge-triggered semantics all the same. When an fd's
  * readiness is reported, the reported interests are disarmed, so the same readiness is not
  * reported again. Error and hang-up are edges too: the fd stays in the poll set (with no events
- * once everything is reported) until POLLERR/POLLHUP has been reported once. io_source re-arms the
- * fd's whole interest (rearm below) when an operation returns -EAGAIN, and reregister re-arms it
- * too. Raw fds registered with cmio_registry_register_fd() have no io_source: re-arm them with
- * cmio_registry_reregister_fd().
+ * once everything is reported) until POLLERR/POLLHUP has been reported once. io_source re-arms one
+ * direction (rearm below) when an operation for that direction returns -EAGAIN: a read re-arms
+ * POLLIN/POLLRDHUP/POLLPRI, a write POLLOUT — so an idle, always-writable socket registered for
+ * both is not reported writable again because a read would block (mio's poll selector re-arms
+ * everything there and spins). reregister re-arms the whole interest. Raw fds registered with
+ * cmio_registry_register_fd() have no io_source: re-arm them with cmio_registry_reregister_fd().
+ *
+ * The read side's bits travel together, as Linux's read-closed rule needs them (EPOLLIN with
+ * EPOLLRDHUP): when POLLRDHUP is reported after a POLLIN that was not drained, POLLIN goes with it,
+ * so the event says readable and read-closed rather than nothing at all.
+ *
+ * Fairness: when more fds are ready than the events buffer holds, the next collection starts after
+ * the last fd reported (round robin), as epoll's ready list does: every ready fd is reported within
+ * ceil(ready / capacity) polls.
  *
  * Registrations live in a table guarded by a mutex, so any thread may register while another one
  * is blocked in poll(2): a change writes a byte to a notification pipe, which wakes the poller; it
@@ -55,6 +65,7 @@ struct cmio_poll_selector {
     bool dirty;               /* set changed since pset was copied from it */
     int notify_rd, notify_wr; /* wakes a blocked poll(2) after a change */
     bool polling;             /* a thread is inside poll(2) */
+    size_t next;              /* pset index where the next collection starts (round robin) */
 };
 
 #define SEL(s) ((struct cmio_poll_selector *)(s))
@@ -70,6 +81,18 @@ static short interest_to_poll(cmio_interest interest)
     if (interest & CMIO_INTEREST_PRIORITY)
         ev |= POLLPRI;
 #endif
+    return ev;
+}
+
+/* The poll(2) bits one direction re-arms: a read side's operation re-arms everything a read can
+ * report (in, read hang-up, priority data), a write side's POLLOUT. */
+static short direction_to_poll(cmio_interest dir)
+{
+    short ev = 0;
+    if (dir & CMIO_INTEREST_READABLE)
+        ev |= (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI);
+    if (dir & CMIO_INTEREST_WRITABLE)
+        ev |= POLLOUT;
     return ev;
 }
 
@@ -266,16 +289,19 @@ static int poll_remove(struct cmio_selector *sel, int fd)
     return g != NULL ? 0 : -ENOENT;
 }
 
-static int poll_rearm(struct cmio_selector *sel, int fd)
+static int poll_rearm(struct cmio_selector *sel, int fd, cmio_interest dir)
 {
     struct cmio_poll_selector *s = SEL(sel);
     pthread_mutex_lock(&s->lock);
     struct reg *g = find(s, fd);
-    if (g != NULL && (g->armed != g->interest || g->err_seen)) {
-        g->armed = g->interest;
-        g->err_seen = false;
-        sync_entry(s, (size_t)(g - s->regs));
-        notify(s);
+    if (g != NULL) {
+        short armed = (short)(g->armed | (g->interest & direction_to_poll(dir)));
+        if (armed != g->armed || g->err_seen) {
+            g->armed = armed;
+            g->err_seen = false;
+            sync_entry(s, (size_t)(g - s->regs));
+            notify(s);
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return g != NULL ? 0 : -ENOENT;
@@ -309,19 +335,28 @@ static void drain(int fd)
 }
 
 /* Moves ready fds into events and disarms what was reported; `ready` is poll(2)'s count of
- * entries with revents, the notification pipe's included. Lock held. */
+ * entries with revents, the notification pipe's included. The scan starts at s->next and wraps
+ * (round robin); it stops once every ready entry was seen or events is full. Lock held. */
 static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *events)
 {
     size_t out = 0;
     int left = ready - (s->pset[0].revents != 0);
-    const struct pollfd *p = s->pset + 1, *end = s->pset + s->npset;
+    const struct pollfd *first = s->pset + 1, *end = s->pset + s->npset;
+    const struct pollfd *start = s->next > 0 && s->next < s->npset ? s->pset + s->next : first;
+    const struct pollfd *p = start, *stop = end;
     for (; left > 0 && out < events->cap; p++) {
-        while (p < end && p->revents == 0)
+        while (p < stop && p->revents == 0)
             p++; /* the common case: idle fds, two compares each */
-        if (p == end)
-            break;
+        if (p == stop) {
+            if (stop == start || start == first)
+                break;
+            p = first - 1; /* wrap: the entries before the start, then stop there */
+            stop = start;
+            continue;
+        }
         short got = p->revents;
         left--;
+        s->next = (size_t)(p - s->pset) + 1; /* the next collection starts after this one */
         struct reg *g = find(s, p->fd);
         if (g == NULL)
             continue; /* deregistered while we were polling */
@@ -333,6 +368,11 @@ static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *even
             continue;
         }
         short rev = (short)(got & (g->armed | (g->err_seen ? 0 : POLLERR | POLLHUP)));
+        /* Read-closed is IN with RDHUP (see the top). poll(2) returns POLLIN only when it was asked
+         * for, and after an undrained READABLE only RDHUP is: a socket whose peer closed is
+         * readable (a read returns the rest, then 0), so IN goes with it. */
+        if (rev & CMIO__EV_RDHUP)
+            rev = (short)(rev | (g->interest & POLLIN));
         if (rev == 0) {
             /* Already reported while we were polling; or a hang-up reported before, which poll(2)
              * repeats whatever we ask: then nothing is left to report until a re-arm. */

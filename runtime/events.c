@@ -13,6 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* The largest capacity every backend can fill: epoll_wait refuses maxevents above
+ * INT_MAX / sizeof(struct epoll_event), so every backend refuses it too (one limit everywhere). */
+_Static_assert(CMIO_EVENTS_MAX <= INT_MAX / sizeof(cmio__sys_event),
+               "CMIO_EVENTS_MAX is more than epoll_wait takes");
+
 #if CMIO_BACKEND_EPOLL
 /* The header's inline cmio_events_get reads this layout. */
 struct cmio__events_layout_check {
@@ -29,10 +34,8 @@ _Static_assert(offsetof(struct cmio_events, len) == 0 &&
 
 int cmio_events_new(cmio_events **out, size_t capacity)
 {
-    if (out == NULL || capacity == 0 || capacity > INT_MAX)
+    if (out == NULL || capacity == 0 || capacity > CMIO_EVENTS_MAX)
         return -EINVAL;
-    if (capacity > (SIZE_MAX - sizeof(struct cmio_events)) / sizeof(cmio__sys_event))
-        return -ENOMEM;
     cmio_events *events = malloc(sizeof(struct cmio_events) + capacity * sizeof(cmio__sys_event));
     if (events == NULL)
         return -ENOMEM;

@@ -26,9 +26,11 @@ struct cmio_backend {
     /* The epoll fd a caller may wait on directly for this selector (the inline cmio_poll_poll of
      * poll.h), or NULL when waiting needs the backend's select. */
     int (*wait_fd)(struct cmio_selector *sel);
-    /* Re-arms fd's interest after an operation returned -EAGAIN. NULL for backends that are
-     * edge-triggered natively (epoll, kqueue): io_source then does nothing at all. */
-    int (*rearm)(struct cmio_selector *sel, int fd);
+    /* Re-arms the direction `dir` of fd's interest (CMIO_INTEREST_READABLE after a read-side
+     * operation, CMIO_INTEREST_WRITABLE after a write) once that operation returned -EAGAIN; the
+     * other direction stays as it is. NULL for backends that are edge-triggered natively (epoll,
+     * kqueue): io_source then does nothing at all. */
+    int (*rearm)(struct cmio_selector *sel, int fd, cmio_interest dir);
 };
 
 /* Shared by a poll and the registries cloned from it; freed when the last reference goes. */
@@ -171,17 +173,24 @@ int cmio__source_adopt(cmio_io_source *src, int fd);
 /* Makes src hold fd, registered nowhere (what every constructor does with a new fd). */
 static inline void cmio__source_init(cmio_io_source *src, int fd)
 {
-    src->fd = fd;
+    src->fd1 = fd + 1;
     src->rearm = false;
     src->sel = NULL;
 }
 
-/* Every I/O wrapper passes its raw result (bytes or -errno) through here. On epoll the re-arm test
- * costs one compare; nothing is called. (The inline fast paths use cmio__source_io_error.) */
-static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r)
+/* true when src holds an fd (neither all-zero nor closed/released). */
+static inline bool cmio__source_open(const cmio_io_source *src)
+{
+    return src->fd1 > 0;
+}
+
+/* Every I/O wrapper passes its raw result (bytes or -errno) through here, with the direction the
+ * operation moves data in. On epoll the re-arm test costs one compare; nothing is called. (The
+ * inline fast paths use cmio__source_io_error.) */
+static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r, cmio_interest dir)
 {
     if (r == -EAGAIN && src->rearm)
-        cmio__source_would_block(src);
+        cmio__source_would_block(src, dir);
     return r;
 }
 

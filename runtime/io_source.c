@@ -6,13 +6,14 @@
  */
 #include "internal.h"
 
+#include <limits.h>
 #include <unistd.h>
 
 /* Removes src from its selector and forgets the selector. Returns the backend's result. */
 static int cmio_source_unregister(cmio_io_source *src)
 {
     struct cmio_selector *sel = src->sel;
-    int r = sel->be->remove(sel, src->fd);
+    int r = sel->be->remove(sel, cmio__source_fd(src));
     src->sel = NULL;
     src->rearm = false;
     cmio__selector_unref(sel);
@@ -24,11 +25,11 @@ int cmio__source_register(cmio_io_source *src, cmio_registry *registry, cmio_tok
 {
     if (src == NULL || registry == NULL || !cmio__interest_valid(interest))
         return -EINVAL;
-    if (src->fd < 0)
+    if (!cmio__source_open(src))
         return -EBADF;
     if (src->sel != NULL)
         return -EEXIST;
-    int r = registry->sel->be->add(registry->sel, src->fd, token, interest);
+    int r = registry->sel->be->add(registry->sel, cmio__source_fd(src), token, interest);
     if (r < 0)
         return r;
     cmio__selector_ref(registry->sel);
@@ -42,7 +43,7 @@ static int cmio_source_check_registered(const cmio_io_source *src, const cmio_re
 {
     if (src == NULL || registry == NULL)
         return -EINVAL;
-    if (src->fd < 0)
+    if (!cmio__source_open(src))
         return -EBADF;
     if (src->sel == NULL)
         return -ENOENT;
@@ -59,7 +60,7 @@ int cmio__source_reregister(cmio_io_source *src, cmio_registry *registry, cmio_t
     int r = cmio_source_check_registered(src, registry);
     if (r < 0)
         return r;
-    return src->sel->be->modify(src->sel, src->fd, token, interest);
+    return src->sel->be->modify(src->sel, cmio__source_fd(src), token, interest);
 }
 
 int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry)
@@ -67,7 +68,7 @@ int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry)
     int r = cmio_source_check_registered(src, registry);
     if (r < 0)
         return r;
-    r = src->sel->be->remove(src->sel, src->fd);
+    r = src->sel->be->remove(src->sel, cmio__source_fd(src));
     /* -ENOENT: the kernel no longer has it (e.g. removed through the raw-fd API); forget it too. */
     if (r == 0 || r == -ENOENT) {
         cmio__selector_unref(src->sel);
@@ -83,17 +84,17 @@ int cmio__source_close(cmio_io_source *src)
 
     if (src == NULL)
         return -EINVAL;
-    if (src->fd < 0)
-        return -EBADF;
+    if (!cmio__source_open(src))
+        return -EBADF; /* empty (all-zero) or already closed: no fd is touched */
     if (src->sel != NULL) {
         r = cmio_source_unregister(src);
         if (r == -ENOENT || r == -EBADF)
             r = 0;
     }
     /* On Linux the fd is released even when close() fails, so never retry it. */
-    if (close(src->fd) < 0 && errno != EINTR)
+    if (close(cmio__source_fd(src)) < 0 && errno != EINTR)
         r = -errno;
-    src->fd = -1;
+    src->fd1 = 0;
     return r;
 }
 
@@ -101,12 +102,12 @@ int cmio__source_release(cmio_io_source *src)
 {
     if (src == NULL)
         return -EINVAL;
-    if (src->fd < 0)
+    if (!cmio__source_open(src))
         return -EBADF;
     if (src->sel != NULL)
         (void)cmio_source_unregister(src); /* the caller gets the fd back either way */
-    int fd = src->fd;
-    src->fd = -1;
+    int fd = cmio__source_fd(src);
+    src->fd1 = 0;
     return fd;
 }
 
@@ -114,7 +115,7 @@ int cmio__source_adopt(cmio_io_source *src, int fd)
 {
     if (src == NULL)
         return -EINVAL;
-    if (fd < 0)
+    if (fd < 0 || fd == INT_MAX) /* INT_MAX: fd + 1 would not fit (no kernel hands it out) */
         return -EBADF;
     int r = cmio__fd_set_nonblock(fd);
     if (r < 0)
@@ -123,8 +124,8 @@ int cmio__source_adopt(cmio_io_source *src, int fd)
     return 0;
 }
 
-void cmio__source_would_block(cmio_io_source *src)
+void cmio__source_would_block(cmio_io_source *src, cmio_interest dir)
 {
     if (src != NULL && src->sel != NULL && src->sel->be->rearm != NULL)
-        (void)src->sel->be->rearm(src->sel, src->fd);
+        (void)src->sel->be->rearm(src->sel, cmio__source_fd(src), dir);
 }

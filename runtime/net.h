@@ -43,7 +43,9 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
 
 /* ---- batched UDP (udp_batch.c) ---- */
 
-int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags);
-int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count);
+/* The count moved, or a negative errno when nothing moved; *stop = the negative errno that ended
+ * the batch early (usually -EAGAIN), 0 when every datagram moved. */
+int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags, int *stop);
+int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count, int *stop);
 
 #endif /* CMIO_NET_H */

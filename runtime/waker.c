@@ -55,15 +55,16 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
     if (waker == NULL)
         return -ENOMEM;
     waker->ops = ops;
-    cmio__source_init(&waker->src, -1);
-    int r = ops->open(&waker->src.fd, &waker->wfd);
+    int rfd;
+    int r = ops->open(&rfd, &waker->wfd);
     if (r < 0) {
         free(waker);
         return r;
     }
+    cmio__source_init(&waker->src, rfd);
     /* Registered directly (not through the user-facing checks) with the internal waker bit. */
     struct cmio_selector *sel = registry->sel;
-    r = sel->be->add(sel, waker->src.fd, token, CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER);
+    r = sel->be->add(sel, rfd, token, CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER);
     if (r < 0) {
         cmio_waker_free(waker);
         return r;
@@ -76,20 +77,19 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
 
 int cmio_waker_wake(cmio_waker *waker)
 {
-    if (waker == NULL || waker->src.fd < 0)
+    if (waker == NULL || !cmio__source_open(&waker->src))
         return -EINVAL;
     /* Only a write(2) (and, for a full pipe, reads): async-signal-safe on every backend, since
      * backends that re-arm keep a waker armed and drain it themselves. */
-    return waker->ops->wake(waker->src.fd, waker->wfd);
+    return waker->ops->wake(cmio__source_fd(&waker->src), waker->wfd);
 }
 
 void cmio_waker_free(cmio_waker *waker)
 {
     if (waker == NULL)
         return;
-    if (waker->wfd != waker->src.fd)
+    if (waker->wfd != cmio__source_fd(&waker->src))
         close(waker->wfd);
-    if (waker->src.fd >= 0)
-        (void)cmio__source_close(&waker->src);
+    (void)cmio__source_close(&waker->src); /* -EBADF when already empty: nothing to do */
     free(waker);
 }

@@ -134,7 +134,6 @@ static void check_echo(int family)
     cmio_events *events;
     struct echo_state *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    st->server.src.fd = -1;
     assert_int_equal(cmio_poll_new(&poll), 0);
     assert_int_equal(cmio_events_new(&events, 16), 0);
     cmio_registry *reg = cmio_poll_registry(poll);

@@ -10,8 +10,21 @@
 #include "net.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* The most buffers one readv/writev takes: IOV_MAX where <limits.h> has it (it is an XSI
+ * extension), else what sysconf says (no limit of ours when it cannot tell). */
+static inline int cmio__sys_iov_max(void)
+{
+#ifdef IOV_MAX
+    return IOV_MAX;
+#else
+    long max = sysconf(_SC_IOV_MAX);
+    return max > 0 && max < INT_MAX ? (int)max : INT_MAX;
+#endif
+}
 
 /* Makes an fd this library received from the kernel ready for use: nothing to do. */
 static inline int cmio__sys_prepare(int fd, bool flags_done)

@@ -57,10 +57,11 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
     /* Into local storage: *peer changes only when a connection was accepted. */
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    int sfd = cmio__sys_accept(listener->src.fd, peer != NULL ? (struct sockaddr *)&ss : NULL,
+    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src),
+                               peer != NULL ? (struct sockaddr *)&ss : NULL,
                                peer != NULL ? &salen : NULL);
     if (sfd < 0)
-        return (int)cmio__source_did_io(&listener->src, sfd);
+        return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
         memset(peer, 0, sizeof(*peer));
     cmio__source_init(&stream->src, sfd);
@@ -73,7 +74,7 @@ int cmio_tcp_listener_local_addr(const cmio_tcp_listener *listener, cmio_sockadd
     if (listener == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname(listener->src.fd, false, addr);
+    return cmio__getname(cmio__source_fd(&listener->src), false, addr);
 }
 
 /* TcpListener::set_ttl — idl/tcp_listener.yaml:53 */
@@ -84,7 +85,7 @@ int cmio_tcp_listener_set_ttl(cmio_tcp_listener *listener, uint32_t ttl)
 
     if (ttl > INT_MAX)
         return -EINVAL;
-    return cmio__sockopt_set_int(listener->src.fd, IPPROTO_IP, IP_TTL, (int)ttl);
+    return cmio__sockopt_set_int(cmio__source_fd(&listener->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
 /* TcpListener::ttl — idl/tcp_listener.yaml:63 */
@@ -94,7 +95,7 @@ int cmio_tcp_listener_ttl(const cmio_tcp_listener *listener, uint32_t *ttl)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(listener->src.fd, IPPROTO_IP, IP_TTL, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&listener->src), IPPROTO_IP, IP_TTL, &value);
     if (rc < 0)
         return rc;
     *ttl = (uint32_t)value;
@@ -108,7 +109,7 @@ int cmio_tcp_listener_take_error(const cmio_tcp_listener *listener, int *error)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(listener->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&listener->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -131,7 +132,7 @@ int cmio_tcp_listener_as_fd(const cmio_tcp_listener *listener)
     if (listener == NULL)
         return -EINVAL;
 
-    return listener->src.fd >= 0 ? listener->src.fd : -EBADF;
+    return cmio__source_fd(&listener->src) >= 0 ? cmio__source_fd(&listener->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

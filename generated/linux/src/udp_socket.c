@@ -46,7 +46,7 @@ int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     if (sock == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname(sock->src.fd, false, addr);
+    return cmio__getname(cmio__source_fd(&sock->src), false, addr);
 }
 
 /* UdpSocket::peer_addr — idl/udp_socket.yaml:30 */
@@ -55,7 +55,7 @@ int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     if (sock == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname(sock->src.fd, true, addr);
+    return cmio__getname(cmio__source_fd(&sock->src), true, addr);
 }
 
 /* UdpSocket::send_to — idl/udp_socket.yaml:38 */
@@ -71,8 +71,8 @@ ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t l
     const struct sockaddr *sa = &target->u.sa;
     socklen_t salen = target->len;
     (void)family;
-    ssize_t n = sendto(sock->src.fd, buf, len, CMIO__SEND_FLAGS, sa, salen);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
+    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
 /* UdpSocket::recv_from — idl/udp_socket.yaml:48 */
@@ -84,11 +84,11 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
 
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    ssize_t n = recvfrom(sock->src.fd, buf, len, 0, (struct sockaddr *)&ss, &salen);
+    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&ss, &salen);
     if (n >= 0 && source != NULL &&
         cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
         memset(source, 0, sizeof(*source));
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
 /* UdpSocket::peek_from — idl/udp_socket.yaml:60 */
@@ -100,11 +100,12 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
 
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    ssize_t n = recvfrom(sock->src.fd, buf, len, MSG_PEEK, (struct sockaddr *)&ss, &salen);
+    ssize_t n =
+        recvfrom(cmio__source_fd(&sock->src), buf, len, MSG_PEEK, (struct sockaddr *)&ss, &salen);
     if (n >= 0 && source != NULL &&
         cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
         memset(source, 0, sizeof(*source));
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
 /* UdpSocket::send — idl/udp_socket.yaml:70 */
@@ -140,7 +141,7 @@ int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
     const struct sockaddr *sa = &addr->u.sa;
     socklen_t salen = addr->len;
     (void)family;
-    return connect(sock->src.fd, sa, salen) < 0 ? -errno : 0;
+    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
 /* UdpSocket::set_broadcast — idl/udp_socket.yaml:106 */
@@ -149,7 +150,8 @@ int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__sockopt_set_int(sock->src.fd, SOL_SOCKET, SO_BROADCAST, enabled ? 1 : 0);
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_BROADCAST,
+                                 enabled ? 1 : 0);
 }
 
 /* UdpSocket::broadcast — idl/udp_socket.yaml:114 */
@@ -159,7 +161,7 @@ int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, SOL_SOCKET, SO_BROADCAST, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_BROADCAST, &value);
     if (rc < 0)
         return rc;
     *enabled = value != 0;
@@ -172,7 +174,8 @@ int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__sockopt_set_int(sock->src.fd, IPPROTO_IP, IP_MULTICAST_LOOP, enabled ? 1 : 0);
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_LOOP,
+                                 enabled ? 1 : 0);
 }
 
 /* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:130 */
@@ -182,7 +185,8 @@ int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, IPPROTO_IP, IP_MULTICAST_LOOP, &value);
+    int rc =
+        cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_LOOP, &value);
     if (rc < 0)
         return rc;
     *enabled = value != 0;
@@ -197,7 +201,8 @@ int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
 
     if (ttl > INT_MAX)
         return -EINVAL;
-    return cmio__sockopt_set_int(sock->src.fd, IPPROTO_IP, IP_MULTICAST_TTL, (int)ttl);
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_TTL,
+                                 (int)ttl);
 }
 
 /* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:146 */
@@ -207,7 +212,8 @@ int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, IPPROTO_IP, IP_MULTICAST_TTL, &value);
+    int rc =
+        cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_TTL, &value);
     if (rc < 0)
         return rc;
     *ttl = (uint32_t)value;
@@ -220,7 +226,8 @@ int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__sockopt_set_int(sock->src.fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, enabled ? 1 : 0);
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
+                                 enabled ? 1 : 0);
 }
 
 /* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:162 */
@@ -230,7 +237,8 @@ int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
+                                   &value);
     if (rc < 0)
         return rc;
     *enabled = value != 0;
@@ -245,7 +253,7 @@ int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
 
     if (ttl > INT_MAX)
         return -EINVAL;
-    return cmio__sockopt_set_int(sock->src.fd, IPPROTO_IP, IP_TTL, (int)ttl);
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
 /* UdpSocket::ttl — idl/udp_socket.yaml:178 */
@@ -255,7 +263,7 @@ int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, IPPROTO_IP, IP_TTL, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, &value);
     if (rc < 0)
         return rc;
     *ttl = (uint32_t)value;
@@ -269,7 +277,7 @@ int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_add
     if (sock == NULL || multiaddr == NULL || interface == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v4(sock->src.fd, IP_ADD_MEMBERSHIP, multiaddr, interface);
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
 }
 
 /* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:195 */
@@ -279,7 +287,8 @@ int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_ad
     if (sock == NULL || multiaddr == NULL || interface == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v4(sock->src.fd, IP_DROP_MEMBERSHIP, multiaddr, interface);
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_DROP_MEMBERSHIP, multiaddr,
+                              interface);
 }
 
 /* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:204 */
@@ -289,7 +298,8 @@ int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_ad
     if (sock == NULL || multiaddr == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v6(sock->src.fd, IPV6_ADD_MEMBERSHIP, multiaddr, interface);
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_ADD_MEMBERSHIP, multiaddr,
+                              interface);
 }
 
 /* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:213 */
@@ -299,7 +309,8 @@ int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_a
     if (sock == NULL || multiaddr == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v6(sock->src.fd, IPV6_DROP_MEMBERSHIP, multiaddr, interface);
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_DROP_MEMBERSHIP, multiaddr,
+                              interface);
 }
 
 /* UdpSocket::only_v6 — idl/udp_socket.yaml:222 */
@@ -309,7 +320,7 @@ int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, IPPROTO_IPV6, IPV6_V6ONLY, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_V6ONLY, &value);
     if (rc < 0)
         return rc;
     *enabled = value != 0;
@@ -323,7 +334,7 @@ int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -336,18 +347,22 @@ int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, 
     if (sock == NULL || (msgs == NULL && count != 0))
         return -EINVAL;
 
-    int n = cmio__udp_send_batch(sock->src.fd, msgs, count, CMIO__SEND_FLAGS);
-    return (int)cmio__source_did_io(&sock->src, n);
+    int rc;
+    int n = cmio__udp_send_batch(cmio__source_fd(&sock->src), msgs, count, CMIO__SEND_FLAGS, &rc);
+    (void)cmio__source_did_io(&sock->src, rc, CMIO_INTEREST_WRITABLE);
+    return n;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:252 */
+/* none (cmio extension) — idl/udp_socket.yaml:255 */
 int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))
         return -EINVAL;
 
-    int n = cmio__udp_recv_batch(sock->src.fd, msgs, count);
-    return (int)cmio__source_did_io(&sock->src, n);
+    int rc;
+    int n = cmio__udp_recv_batch(cmio__source_fd(&sock->src), msgs, count, &rc);
+    (void)cmio__source_did_io(&sock->src, rc, CMIO_INTEREST_READABLE);
+    return n;
 }
 
 /* FromRawFd::from_raw_fd — idl/source.yaml:6 */
@@ -366,7 +381,7 @@ int cmio_udp_socket_as_fd(const cmio_udp_socket *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    return sock->src.fd >= 0 ? sock->src.fd : -EBADF;
+    return cmio__source_fd(&sock->src) >= 0 ? cmio__source_fd(&sock->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

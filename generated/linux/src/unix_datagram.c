@@ -110,7 +110,7 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    return connect(sock->src.fd, sa, salen) < 0 ? -errno : 0;
+    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
 /* UnixDatagram::local_addr — idl/unix_datagram.yaml:49 */
@@ -119,7 +119,7 @@ int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr
     if (sock == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname_unix(sock->src.fd, false, addr);
+    return cmio__getname_unix(cmio__source_fd(&sock->src), false, addr);
 }
 
 /* UnixDatagram::peer_addr — idl/unix_datagram.yaml:57 */
@@ -128,7 +128,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     if (sock == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname_unix(sock->src.fd, true, addr);
+    return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
 /* UnixDatagram::recv_from — idl/unix_datagram.yaml:65 */
@@ -140,11 +140,11 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    ssize_t n = recvfrom(sock->src.fd, buf, len, 0, (struct sockaddr *)&sun, &salen);
+    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&sun, &salen);
     if (n >= 0 && source != NULL &&
         cmio_unix_addr_from_sys(source, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(source);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
 /* UnixDatagram::recv — idl/unix_datagram.yaml:75 */
@@ -169,8 +169,8 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    ssize_t n = sendto(sock->src.fd, buf, len, CMIO__SEND_FLAGS, sa, salen);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n);
+    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
 /* UnixDatagram::send — idl/unix_datagram.yaml:94 */
@@ -187,7 +187,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(sock->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -203,7 +203,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(sock->src.fd, how_) < 0 ? -errno : 0;
+    return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
 }
 
 /* none (cmio extension) — idl/unix_datagram.yaml:117 */
@@ -213,8 +213,8 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     if (sock == NULL || (buf == NULL && len != 0) || (fds == NULL && nfds != 0))
         return -EINVAL;
 
-    ssize_t n = cmio__send_fds(sock->src.fd, buf, len, fds, nfds, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&sock->src, n);
+    ssize_t n = cmio__send_fds(cmio__source_fd(&sock->src), buf, len, fds, nfds, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
 /* none (cmio extension) — idl/unix_datagram.yaml:130 */
@@ -224,8 +224,8 @@ ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t 
     if (sock == NULL || fds == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = cmio__recv_fds(sock->src.fd, buf, len, fds);
-    return cmio__source_did_io(&sock->src, n);
+    ssize_t n = cmio__recv_fds(cmio__source_fd(&sock->src), buf, len, fds);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* FromRawFd::from_raw_fd — idl/source.yaml:6 */
@@ -244,7 +244,7 @@ int cmio_unix_datagram_as_fd(const cmio_unix_datagram *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    return sock->src.fd >= 0 ? sock->src.fd : -EBADF;
+    return cmio__source_fd(&sock->src) >= 0 ? cmio__source_fd(&sock->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

@@ -85,10 +85,11 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    int sfd = cmio__sys_accept(listener->src.fd, peer != NULL ? (struct sockaddr *)&sun : NULL,
+    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src),
+                               peer != NULL ? (struct sockaddr *)&sun : NULL,
                                peer != NULL ? &salen : NULL);
     if (sfd < 0)
-        return (int)cmio__source_did_io(&listener->src, sfd);
+        return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_unix_addr_from_sys(peer, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(peer);
     cmio__source_init(&stream->src, sfd);
@@ -101,7 +102,7 @@ int cmio_unix_listener_local_addr(const cmio_unix_listener *listener, cmio_unix_
     if (listener == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname_unix(listener->src.fd, false, addr);
+    return cmio__getname_unix(cmio__source_fd(&listener->src), false, addr);
 }
 
 /* UnixListener::take_error — idl/unix_listener.yaml:50 */
@@ -111,7 +112,7 @@ int cmio_unix_listener_take_error(const cmio_unix_listener *listener, int *error
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(listener->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&listener->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -134,7 +135,7 @@ int cmio_unix_listener_as_fd(const cmio_unix_listener *listener)
     if (listener == NULL)
         return -EINVAL;
 
-    return listener->src.fd >= 0 ? listener->src.fd : -EBADF;
+    return cmio__source_fd(&listener->src) >= 0 ? cmio__source_fd(&listener->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

@@ -91,7 +91,7 @@ int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *
     if (stream == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname_unix(stream->src.fd, false, addr);
+    return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
 }
 
 /* UnixStream::peer_addr — idl/unix_stream.yaml:47 */
@@ -100,7 +100,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     if (stream == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname_unix(stream->src.fd, true, addr);
+    return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
 /* UnixStream::take_error — idl/unix_stream.yaml:55 */
@@ -110,7 +110,7 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(stream->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -126,7 +126,7 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(stream->src.fd, how_) < 0 ? -errno : 0;
+    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
 /* UnixStream::read — idl/unix_stream.yaml:69 */
@@ -148,11 +148,11 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
         return -EINVAL;
-    if (iovcnt < 0)
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    ssize_t n = readv(stream->src.fd, iov, iovcnt);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n);
+    ssize_t n = readv(cmio__source_fd(&stream->src), iov, iovcnt);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
 /* UnixStream::writev — idl/unix_stream.yaml:96 */
@@ -160,7 +160,7 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
         return -EINVAL;
-    if (iovcnt < 0)
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
     /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
@@ -168,8 +168,8 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = (struct iovec *)iov;
     msg.msg_iovlen = iovcnt;
-    ssize_t n = sendmsg(stream->src.fd, &msg, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n);
+    ssize_t n = sendmsg(cmio__source_fd(&stream->src), &msg, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
 /* none (cmio extension) — idl/unix_stream.yaml:105 */
@@ -179,8 +179,9 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     if (stream == NULL || (buf == NULL && len != 0) || (fds == NULL && nfds != 0))
         return -EINVAL;
 
-    ssize_t n = cmio__send_fds(stream->src.fd, buf, len, fds, nfds, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&stream->src, n);
+    ssize_t n =
+        cmio__send_fds(cmio__source_fd(&stream->src), buf, len, fds, nfds, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
 /* none (cmio extension) — idl/unix_stream.yaml:118 */
@@ -189,8 +190,8 @@ ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t le
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = cmio__recv_fds(stream->src.fd, buf, len, fds);
-    return cmio__source_did_io(&stream->src, n);
+    ssize_t n = cmio__recv_fds(cmio__source_fd(&stream->src), buf, len, fds);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:131 */
@@ -199,7 +200,7 @@ int cmio_unix_stream_peer_cred(const cmio_unix_stream *stream, cmio_peer_cred *c
     if (stream == NULL || cred == NULL)
         return -EINVAL;
 
-    return cmio__peer_cred(stream->src.fd, cred);
+    return cmio__peer_cred(cmio__source_fd(&stream->src), cred);
 }
 
 /* FromRawFd::from_raw_fd — idl/source.yaml:6 */
@@ -218,7 +219,7 @@ int cmio_unix_stream_as_fd(const cmio_unix_stream *stream)
     if (stream == NULL)
         return -EINVAL;
 
-    return stream->src.fd >= 0 ? stream->src.fd : -EBADF;
+    return cmio__source_fd(&stream->src) >= 0 ? cmio__source_fd(&stream->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

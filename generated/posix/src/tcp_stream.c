@@ -47,7 +47,7 @@ int cmio_tcp_stream_peer_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr
     if (stream == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname(stream->src.fd, true, addr);
+    return cmio__getname(cmio__source_fd(&stream->src), true, addr);
 }
 
 /* TcpStream::local_addr — idl/tcp_stream.yaml:37 */
@@ -56,7 +56,7 @@ int cmio_tcp_stream_local_addr(const cmio_tcp_stream *stream, cmio_sockaddr *add
     if (stream == NULL || addr == NULL)
         return -EINVAL;
 
-    return cmio__getname(stream->src.fd, false, addr);
+    return cmio__getname(cmio__source_fd(&stream->src), false, addr);
 }
 
 /* TcpStream::shutdown — idl/tcp_stream.yaml:48 */
@@ -68,7 +68,7 @@ int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(stream->src.fd, how_) < 0 ? -errno : 0;
+    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
 /* TcpStream::set_nodelay — idl/tcp_stream.yaml:57 */
@@ -77,7 +77,8 @@ int cmio_tcp_stream_set_nodelay(cmio_tcp_stream *stream, bool nodelay)
     if (stream == NULL)
         return -EINVAL;
 
-    return cmio__sockopt_set_int(stream->src.fd, IPPROTO_TCP, TCP_NODELAY, nodelay ? 1 : 0);
+    return cmio__sockopt_set_int(cmio__source_fd(&stream->src), IPPROTO_TCP, TCP_NODELAY,
+                                 nodelay ? 1 : 0);
 }
 
 /* TcpStream::nodelay — idl/tcp_stream.yaml:67 */
@@ -87,7 +88,7 @@ int cmio_tcp_stream_nodelay(const cmio_tcp_stream *stream, bool *nodelay)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(stream->src.fd, IPPROTO_TCP, TCP_NODELAY, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), IPPROTO_TCP, TCP_NODELAY, &value);
     if (rc < 0)
         return rc;
     *nodelay = value != 0;
@@ -102,7 +103,7 @@ int cmio_tcp_stream_set_ttl(cmio_tcp_stream *stream, uint32_t ttl)
 
     if (ttl > INT_MAX)
         return -EINVAL;
-    return cmio__sockopt_set_int(stream->src.fd, IPPROTO_IP, IP_TTL, (int)ttl);
+    return cmio__sockopt_set_int(cmio__source_fd(&stream->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
 /* TcpStream::ttl — idl/tcp_stream.yaml:88 */
@@ -112,7 +113,7 @@ int cmio_tcp_stream_ttl(const cmio_tcp_stream *stream, uint32_t *ttl)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(stream->src.fd, IPPROTO_IP, IP_TTL, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), IPPROTO_IP, IP_TTL, &value);
     if (rc < 0)
         return rc;
     *ttl = (uint32_t)value;
@@ -126,7 +127,7 @@ int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
         return -EINVAL;
 
     int value;
-    int rc = cmio__sockopt_get_int(stream->src.fd, SOL_SOCKET, SO_ERROR, &value);
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
     *error = -value;
@@ -159,11 +160,11 @@ ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, 
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
         return -EINVAL;
-    if (iovcnt < 0)
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    ssize_t n = readv(stream->src.fd, iov, iovcnt);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n);
+    ssize_t n = readv(cmio__source_fd(&stream->src), iov, iovcnt);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
 /* TcpStream::writev — idl/tcp_stream.yaml:165 */
@@ -171,7 +172,7 @@ ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov,
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
         return -EINVAL;
-    if (iovcnt < 0)
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
     /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
@@ -179,8 +180,8 @@ ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov,
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = (struct iovec *)iov;
     msg.msg_iovlen = iovcnt;
-    ssize_t n = sendmsg(stream->src.fd, &msg, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n);
+    ssize_t n = sendmsg(cmio__source_fd(&stream->src), &msg, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
 /* FromRawFd::from_raw_fd — idl/source.yaml:6 */
@@ -199,7 +200,7 @@ int cmio_tcp_stream_as_fd(const cmio_tcp_stream *stream)
     if (stream == NULL)
         return -EINVAL;
 
-    return stream->src.fd >= 0 ? stream->src.fd : -EBADF;
+    return cmio__source_fd(&stream->src) >= 0 ? cmio__source_fd(&stream->src) : -EBADF;
 }
 
 /* IntoRawFd::into_raw_fd — idl/source.yaml:25 */

@@ -79,16 +79,23 @@ CMIO_API void cmio_registry_free(cmio_registry *registry);
  * or unknown interest bits, -EBADF for a negative fd. */
 CMIO_API int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
                                        cmio_interest interest);
-/* Changes the token and interest of a registered fd. -ENOENT when fd is not registered. */
+/* Changes the token and interest of a registered fd. -ENOENT when fd is not registered (a closed
+ * fd included), -EBADF for a negative fd. */
 CMIO_API int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_token token,
                                          cmio_interest interest);
-/* Removes a registered fd. -ENOENT when fd is not registered. */
+/* Removes a registered fd. -ENOENT when fd is not registered (a closed fd included), -EBADF for a
+ * negative fd. */
 CMIO_API int cmio_registry_deregister_fd(cmio_registry *registry, int fd);
 
 /* ---- Events -------------------------------------------------------------------------------- */
 
-/* Allocates room for up to `capacity` events per cmio_poll_poll() call (1..INT_MAX, else
- * -EINVAL). */
+/* The largest capacity cmio_events_new() accepts, the same on every backend and platform: what
+ * epoll_wait takes on every architecture (INT_MAX / sizeof(struct epoll_event), which is 12 or 16
+ * bytes). */
+#define CMIO_EVENTS_MAX ((size_t)(2147483647 / 16))
+
+/* Allocates room for up to `capacity` events per cmio_poll_poll() call (1..CMIO_EVENTS_MAX, else
+ * -EINVAL; -ENOMEM when the memory is not there). */
 CMIO_API int cmio_events_new(cmio_events **out, size_t capacity);
 /* NULL is ignored. */
 CMIO_API void cmio_events_free(cmio_events *events);
@@ -137,6 +144,11 @@ struct cmio__events_layout {
     struct epoll_event ev[1];
 };
 
+static inline size_t cmio__events_len(const cmio_events *events)
+{
+    return events != NULL ? ((const struct cmio__events_layout *)(const void *)events)->len : 0;
+}
+
 static inline const cmio_event *cmio__events_get(const cmio_events *events, size_t i)
 {
     const struct cmio__events_layout *l = (const struct cmio__events_layout *)(const void *)events;
@@ -182,8 +194,7 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
 }
 
 #define cmio_poll_poll(poll, events, timeout) cmio__poll_poll(poll, events, timeout)
-#define cmio_events_len(events)                                                                    \
-    ((events) != NULL ? ((const struct cmio__events_layout *)(const void *)(events))->len : 0)
+#define cmio_events_len(events) cmio__events_len(events)
 #define cmio_events_get(events, i) cmio__events_get(events, i)
 #define cmio_event_token(event) cmio__event_token(event)
 #define cmio_event_is_readable(event) ((cmio__event_bits(event) & (EPOLLIN | EPOLLPRI)) != 0)

@@ -24,9 +24,10 @@ typedef struct cmio_tcp_listener {
     cmio_io_source src;
 } cmio_tcp_listener;
 
-/* An empty cmio_tcp_listener (closing it gives -EBADF). */
+/* An empty cmio_tcp_listener: the same as an all-zero one (every operation on it returns -EBADF
+ * and closing it touches no fd). */
 // clang-format off
-#define CMIO_TCP_LISTENER_INIT {{-1, false, NULL}}
+#define CMIO_TCP_LISTENER_INIT {{0, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */

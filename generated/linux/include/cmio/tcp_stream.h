@@ -25,9 +25,10 @@ typedef struct cmio_tcp_stream {
     cmio_io_source src;
 } cmio_tcp_stream;
 
-/* An empty cmio_tcp_stream (closing it gives -EBADF). */
+/* An empty cmio_tcp_stream: the same as an all-zero one (every operation on it returns -EBADF
+ * and closing it touches no fd). */
 // clang-format off
-#define CMIO_TCP_STREAM_INIT {{-1, false, NULL}}
+#define CMIO_TCP_STREAM_INIT {{0, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -195,8 +196,8 @@ static inline ssize_t cmio__tcp_stream_peek(cmio_tcp_stream *stream, void *buf, 
     if (stream == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = recv(stream->src.fd, buf, len, MSG_PEEK);
-    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+    ssize_t n = recv(cmio__source_fd(&stream->src), buf, len, MSG_PEEK);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src, CMIO_INTEREST_READABLE);
 }
 
 static inline ssize_t cmio__tcp_stream_read(cmio_tcp_stream *stream, void *buf, size_t len)
@@ -204,8 +205,8 @@ static inline ssize_t cmio__tcp_stream_read(cmio_tcp_stream *stream, void *buf, 
     if (stream == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = read(stream->src.fd, buf, len);
-    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+    ssize_t n = read(cmio__source_fd(&stream->src), buf, len);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src, CMIO_INTEREST_READABLE);
 }
 
 static inline ssize_t cmio__tcp_stream_write(cmio_tcp_stream *stream, const void *buf, size_t len)
@@ -213,8 +214,8 @@ static inline ssize_t cmio__tcp_stream_write(cmio_tcp_stream *stream, const void
     if (stream == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = send(stream->src.fd, buf, len, CMIO__SEND_FLAGS);
-    return n >= 0 ? n : cmio__source_io_error(&stream->src);
+    ssize_t n = send(cmio__source_fd(&stream->src), buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&stream->src, CMIO_INTEREST_WRITABLE);
 }
 
 #ifndef CMIO_NO_INLINE

@@ -26,9 +26,10 @@ typedef struct cmio_unix_datagram {
     cmio_io_source src;
 } cmio_unix_datagram;
 
-/* An empty cmio_unix_datagram (closing it gives -EBADF). */
+/* An empty cmio_unix_datagram: the same as an all-zero one (every operation on it returns -EBADF
+ * and closing it touches no fd). */
 // clang-format off
-#define CMIO_UNIX_DATAGRAM_INIT {{-1, false, NULL}}
+#define CMIO_UNIX_DATAGRAM_INIT {{0, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -201,8 +202,8 @@ static inline ssize_t cmio__unix_datagram_recv(cmio_unix_datagram *sock, void *b
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = recv(sock->src.fd, buf, len, 0);
-    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+    ssize_t n = recv(cmio__source_fd(&sock->src), buf, len, 0);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src, CMIO_INTEREST_READABLE);
 }
 
 static inline ssize_t cmio__unix_datagram_send(cmio_unix_datagram *sock, const void *buf,
@@ -211,8 +212,8 @@ static inline ssize_t cmio__unix_datagram_send(cmio_unix_datagram *sock, const v
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = send(sock->src.fd, buf, len, CMIO__SEND_FLAGS);
-    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+    ssize_t n = send(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src, CMIO_INTEREST_WRITABLE);
 }
 
 #ifndef CMIO_NO_INLINE

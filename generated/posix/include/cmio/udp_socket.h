@@ -27,9 +27,10 @@ typedef struct cmio_udp_socket {
     cmio_io_source src;
 } cmio_udp_socket;
 
-/* An empty cmio_udp_socket (closing it gives -EBADF). */
+/* An empty cmio_udp_socket: the same as an all-zero one (every operation on it returns -EBADF
+ * and closing it touches no fd). */
 // clang-format off
-#define CMIO_UDP_SOCKET_INIT {{-1, false, NULL}}
+#define CMIO_UDP_SOCKET_INIT {{0, false, NULL}}
 // clang-format on
 
 /* Which operations this platform has (an absent one is not declared below). */
@@ -229,9 +230,12 @@ CMIO_API int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
 
 /*
  * Sends several datagrams with as few system calls as the platform allows (sendmmsg; a loop of
- * sendto elsewhere). Each message's addr is its destination (addr.len 0: the connected peer).
- * Returns how many were sent — fewer than count when the socket would block — or a negative
- * errno when the first one failed (-EAGAIN: none could be sent). [mio: none (cmio extension)]
+ * sendto elsewhere). Each message's addr is its destination (addr.len 0: the connected peer);
+ * every addr is checked first, as send_to checks its one (-EINVAL, -EAFNOSUPPORT: nothing is
+ * sent). Returns how many were sent, or a negative errno when the first one failed (-EAGAIN:
+ * none could be sent). A short count means the socket would block — it counts as -EAGAIN for
+ * edge-triggered readiness, so a WRITABLE event follows when there is room — or that an error
+ * stopped the batch, which the next call returns. [mio: none (cmio extension)]
  */
 CMIO_API int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs,
                                         size_t count);
@@ -240,7 +244,9 @@ CMIO_API int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_ms
  * Receives up to count queued datagrams with as few system calls as the platform allows
  * (recvmmsg; a loop of recvmsg elsewhere), filling each message's received, truncated and
  * addr. Returns how many arrived, or a negative errno when none did (-EAGAIN: the queue was
- * empty). [mio: none (cmio extension)]
+ * empty). A short count means the queue is empty — it counts as -EAGAIN for edge-triggered
+ * readiness, so a READABLE event follows when a datagram arrives — or that an error stopped
+ * the batch, which the next call returns. [mio: none (cmio extension)]
  */
 CMIO_API int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count);
 
@@ -298,8 +304,8 @@ static inline ssize_t cmio__udp_socket_send(cmio_udp_socket *sock, const void *b
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = send(sock->src.fd, buf, len, CMIO__SEND_FLAGS);
-    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+    ssize_t n = send(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src, CMIO_INTEREST_WRITABLE);
 }
 
 static inline ssize_t cmio__udp_socket_recv(cmio_udp_socket *sock, void *buf, size_t len)
@@ -307,8 +313,8 @@ static inline ssize_t cmio__udp_socket_recv(cmio_udp_socket *sock, void *buf, si
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = recv(sock->src.fd, buf, len, 0);
-    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+    ssize_t n = recv(cmio__source_fd(&sock->src), buf, len, 0);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src, CMIO_INTEREST_READABLE);
 }
 
 static inline ssize_t cmio__udp_socket_peek(cmio_udp_socket *sock, void *buf, size_t len)
@@ -316,8 +322,8 @@ static inline ssize_t cmio__udp_socket_peek(cmio_udp_socket *sock, void *buf, si
     if (sock == NULL || (buf == NULL && len != 0))
         return -EINVAL;
 
-    ssize_t n = recv(sock->src.fd, buf, len, MSG_PEEK);
-    return n >= 0 ? n : cmio__source_io_error(&sock->src);
+    ssize_t n = recv(cmio__source_fd(&sock->src), buf, len, MSG_PEEK);
+    return n >= 0 ? n : cmio__source_io_error(&sock->src, CMIO_INTEREST_READABLE);
 }
 
 #ifndef CMIO_NO_INLINE
