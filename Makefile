@@ -119,8 +119,9 @@ default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' genera
 row = $(variant)/$(or $(BACKEND),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
 RUN_TESTS = $(filter-out $(addprefix $(B)/tests/,$(SKIP)),$(TESTS))
 
-run-tests: lib $(TESTS) check-exports check-headers
+run-tests: lib examples $(TESTS) check-exports check-headers
 	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
+		CMIO_EXAMPLES=$(CURDIR)/$(B)/examples \
 		CMIO_RUNNER="$(RUNNER)" sh tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
 
 # make test-row [PLATFORM=…] [BACKEND=…] [WAKER=…] [CC=…]: one row alone, with its summary.

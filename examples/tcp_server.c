@@ -15,6 +15,9 @@
  *      changed"; the next event comes after an operation has reported -EAGAIN.
  *
  * Nothing is allocated per connection or per event: connections live in a fixed table.
+ * Accept errors never stop the server: a connection that failed is skipped, and running out of
+ * file descriptors sheds a pending connection through a reserve fd, or pauses accepting briefly
+ * (see "accepting" below) — copy that part too.
  */
 #include <cmio/cmio.h>
 
@@ -167,18 +170,73 @@ static void conn_ready(size_t slot, cmio_registry *registry)
     }
 }
 
-/* Accepts every pending connection (until -EAGAIN). */
+/* ---- accepting ----------------------------------------------------------------------------- */
+
+/* Out of file descriptors (-EMFILE/-ENFILE), accept cannot take the pending connection, and an
+ * edge-triggered loop that stops before -EAGAIN gets no new event for the connections still
+ * queued: the server would never serve anyone again. Two classic remedies, both here:
+ *   - a reserve fd (opened at start): close it, accept the connection, close that at once (the
+ *     client sees the connection closed rather than hanging), reopen the reserve, carry on;
+ *   - when even that fails (or for -ENOMEM/-ENOBUFS), stop accepting for ACCEPT_RETRY_MS and
+ *     try again from the poll loop's timeout: no event is needed to resume. */
+#define ACCEPT_RETRY_MS 100
+static cmio_udp_socket reserve; /* all zero: empty until reserve_open() */
+static bool accept_paused;
+
+/* Any cheap socket holds the reserve fd; a UDP socket keeps to cmio's portable API. */
+static void reserve_open(void)
+{
+    cmio_sockaddr any;
+    const uint8_t loopback[4] = {127, 0, 0, 1};
+    cmio_sockaddr_ipv4(&any, loopback, 0);
+    (void)cmio_udp_socket_bind(&reserve, &any); /* on failure it stays empty */
+}
+
+/* Sheds one pending connection using the reserve fd: 0 when one was closed, -EAGAIN when none
+ * was pending (accept says "too many open files" before it looks at the queue), -EMFILE when
+ * there is no reserve. */
+static int shed_one(cmio_tcp_listener *listener)
+{
+    if (cmio_udp_socket_close(&reserve) < 0)
+        return -EMFILE; /* -EBADF: empty, no reserve left */
+    cmio_tcp_stream doomed;
+    int r = cmio_tcp_listener_accept(listener, &doomed, NULL);
+    if (r == 0)
+        (void)cmio_tcp_stream_close(&doomed);
+    reserve_open();
+    return r;
+}
+
+/* Accepts every pending connection (until -EAGAIN, so that the next one raises an event). */
 static void accept_all(cmio_tcp_listener *listener, cmio_registry *registry)
 {
+    accept_paused = false;
     for (;;) {
         cmio_tcp_stream stream;
         cmio_sockaddr peer;
         int r = cmio_tcp_listener_accept(listener, &stream, &peer);
         if (r == -EAGAIN)
             return;
+        if (r == -ECONNABORTED || r == -EPROTO || r == -EPERM || r == -EINTR) {
+            /* That connection is gone (or was refused by a firewall): the next one may be fine. */
+            fprintf(stderr, "tcp_server: accept: %s (carrying on)\n", cmio_strerror(r));
+            continue;
+        }
+        if (r == -EMFILE || r == -ENFILE) {
+            int shed = shed_one(listener);
+            if (shed == -EAGAIN)
+                return; /* nothing was pending after all */
+            if (shed == 0) {
+                fprintf(stderr, "tcp_server: accept: %s: closed one pending connection\n",
+                        cmio_strerror(r));
+                continue;
+            }
+        }
         if (r < 0) {
-            /* E.g. -EMFILE or -ECONNABORTED: report it and carry on. */
-            fprintf(stderr, "tcp_server: accept: %s\n", cmio_strerror(r));
+            /* -ENOMEM, -ENOBUFS, or out of fds with no reserve left: retry after a pause. */
+            fprintf(stderr, "tcp_server: accept: %s (retrying in %d ms)\n", cmio_strerror(r),
+                    ACCEPT_RETRY_MS);
+            accept_paused = true;
             return;
         }
         size_t slot = 0;
@@ -276,11 +334,16 @@ int main(int argc, char **argv)
         goto out;
     }
     cmio_sockaddr_format(&addr, text, sizeof text);
+    reserve_open();
     printf("listening on %s\n", text);
     fflush(stdout);
 
+    const struct timespec retry = {0, ACCEPT_RETRY_MS * 1000000L};
     while (!stop_requested && (max_conns == 0 || conns_closed < max_conns)) {
-        r = cmio_poll_poll(poll, events, NULL); /* wait as long as it takes */
+        /* Wait as long as it takes, or only until accepting is retried. */
+        r = cmio_poll_poll(poll, events, accept_paused ? &retry : NULL);
+        if (r >= 0 && accept_paused)
+            accept_all(&listener, registry);
         if (r == -EINTR)
             continue; /* a signal: the loop condition decides */
         if (r < 0) {
@@ -309,8 +372,8 @@ out:
         if (conns[i].in_use)
             conn_close(&conns[i], "server stopping");
     }
-    if (cmio_tcp_listener_as_fd(&listener) >= 0)
-        (void)cmio_tcp_listener_close(&listener);
+    (void)cmio_tcp_listener_close(&listener); /* -EBADF if it was never bound: harmless */
+    (void)cmio_udp_socket_close(&reserve);
     /* From here on a signal must not touch the waker: ignore them, then free it. */
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);

@@ -214,7 +214,8 @@ CMIO_API const char *cmio_waker_name(void);
  * When woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a
  * waker the build lacks. */
 CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
-/* Wakes the poll. Thread-safe; wakes that arrive before the poll runs coalesce into one event. */
+/* Wakes the poll. Thread-safe and async-signal-safe (one write(2) on every backend: it may be
+ * called from a signal handler); wakes that arrive before the poll runs coalesce into one event. */
 CMIO_API int cmio_waker_wake(cmio_waker *waker);
 /* Deregisters and frees the waker. NULL is ignored. */
 CMIO_API void cmio_waker_free(cmio_waker *waker);

@@ -18,7 +18,9 @@ CMIO_EXTERN_C_BEGIN
 /*
  * A TCP socket server, listening for connections. Non-blocking and close-on-exec; accepted
  * streams are too. Port of mio's net::TcpListener. A small caller-owned struct: no heap
- * allocation; close it with cmio_tcp_listener_close().
+ * allocation; close it with cmio_tcp_listener_close(). An all-zero struct is empty (every
+ * operation returns -EBADF, closing it touches no fd). Move-only: never use two copies of one
+ * socket. Constructors and accept write it only on success.
  */
 typedef struct cmio_tcp_listener {
     cmio_io_source src;

@@ -19,7 +19,9 @@ CMIO_EXTERN_C_BEGIN
 /*
  * A non-blocking TCP stream between a local and a remote socket. Writes never raise SIGPIPE:
  * writing to a closed peer returns -EPIPE (or -ECONNRESET). Port of mio's net::TcpStream. A
- * small caller-owned struct: no heap allocation; close it with cmio_tcp_stream_close().
+ * small caller-owned struct: no heap allocation; close it with cmio_tcp_stream_close(). An
+ * all-zero struct is empty (every operation returns -EBADF, closing it touches no fd). Move-
+ * only: never use two copies of one socket. Constructors and accept write it only on success.
  */
 typedef struct cmio_tcp_stream {
     cmio_io_source src;

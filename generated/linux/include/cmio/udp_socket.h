@@ -21,7 +21,9 @@ CMIO_EXTERN_C_BEGIN
  * platform does it: on Linux and the BSDs the call returns the buffer's length and the rest of
  * the datagram is discarded (batched receives report it in cmio_udp_msg.truncated). Port of
  * mio's net::UdpSocket. A small caller-owned struct: no heap allocation; close it with
- * cmio_udp_socket_close().
+ * cmio_udp_socket_close(). An all-zero struct is empty (every operation returns -EBADF,
+ * closing it touches no fd). Move-only: never use two copies of one socket. Constructors and
+ * accept write it only on success.
  */
 typedef struct cmio_udp_socket {
     cmio_io_source src;

@@ -20,7 +20,9 @@ CMIO_EXTERN_C_BEGIN
  * A non-blocking Unix-domain datagram socket. Datagrams are never reordered or lost locally;
  * one longer than the receive buffer is truncated (the rest discarded), as the platform does
  * it. Port of mio's net::UnixDatagram. A small caller-owned struct: no heap allocation; close
- * it with cmio_unix_datagram_close().
+ * it with cmio_unix_datagram_close(). An all-zero struct is empty (every operation returns
+ * -EBADF, closing it touches no fd). Move-only: never use two copies of one socket.
+ * Constructors and accept write it only on success.
  */
 typedef struct cmio_unix_datagram {
     cmio_io_source src;

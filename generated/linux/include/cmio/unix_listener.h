@@ -19,7 +19,9 @@ CMIO_EXTERN_C_BEGIN
  * A Unix-domain stream socket server. Non-blocking and close-on-exec; accepted streams are
  * too. Binding a path creates the socket file; remove it with unlink(2) when done. Port of
  * mio's net::UnixListener. A small caller-owned struct: no heap allocation; close it with
- * cmio_unix_listener_close().
+ * cmio_unix_listener_close(). An all-zero struct is empty (every operation returns -EBADF,
+ * closing it touches no fd). Move-only: never use two copies of one socket. Constructors and
+ * accept write it only on success.
  */
 typedef struct cmio_unix_listener {
     cmio_io_source src;

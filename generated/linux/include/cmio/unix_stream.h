@@ -19,7 +19,9 @@ CMIO_EXTERN_C_BEGIN
 /*
  * A non-blocking Unix-domain stream socket. Writes never raise SIGPIPE: writing to a closed
  * peer returns -EPIPE. Port of mio's net::UnixStream. A small caller-owned struct: no heap
- * allocation; close it with cmio_unix_stream_close().
+ * allocation; close it with cmio_unix_stream_close(). An all-zero struct is empty (every
+ * operation returns -EBADF, closing it touches no fd). Move-only: never use two copies of one
+ * socket. Constructors and accept write it only on success.
  */
 typedef struct cmio_unix_stream {
     cmio_io_source src;
