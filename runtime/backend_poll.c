@@ -10,6 +10,11 @@
  * everything there and spins). reregister re-arms the whole interest. Raw fds registered with
  * cmio_registry_register_fd() have no io_source: re-arm them with cmio_registry_reregister_fd().
  *
+ * Disarming is lazy: a reported readiness is only marked `pending` (and its fd listed); the next
+ * wait disarms what is still pending. An operation that returns -EAGAIN before then — the common
+ * case, a loop that reads until -EAGAIN — only clears the mark, so the poll set is not written
+ * twice per event.
+ *
  * The read side's bits travel together, as Linux's read-closed rule needs them (EPOLLIN with
  * EPOLLRDHUP): when POLLRDHUP is reported after a POLLIN that was not drained, POLLIN goes with it,
  * so the event says readable and read-closed rather than nothing at all.
@@ -18,9 +23,17 @@
  * the last fd reported (round robin), as epoll's ready list does: every ready fd is reported within
  * ceil(ready / capacity) polls.
  *
- * Registrations live in a table guarded by a mutex, so any thread may register while another one
- * is blocked in poll(2): a change writes a byte to a notification pipe, which wakes the poller; it
- * takes the new poll set and waits again with what is left of the timeout.
+ * Registrations live in a table that any thread may change while another one is blocked in
+ * poll(2): a change writes a byte to a notification pipe, which wakes the poller; it takes the new
+ * poll set and waits again with what is left of the timeout.
+ *
+ * Locking costs nothing in a single-threaded loop: the thread that created the selector (its
+ * owner) works on the table without the mutex for as long as no other thread has touched it. The
+ * first call from another thread sets SHARED for good; from then on everyone takes the mutex. Both
+ * flags live in one atomic word, changed only by read-modify-writes: the owner adds OWNER_BUSY and
+ * sees in the same step whether SHARED is set (then it backs out and locks); another thread ORs in
+ * SHARED and waits until OWNER_BUSY is gone. So the owner never works unlocked while another
+ * thread holds the mutex; and it never stays OWNER_BUSY inside poll(2).
  *
  * The poll set is kept, not rebuilt: set[i + 1] is regs[i]'s pollfd (set[0] the notification
  * pipe), updated in place by every change (an fd with nothing left to report has fd -1, which
@@ -37,6 +50,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,14 +61,17 @@ struct reg {
     cmio_token token;
     short interest; /* poll(2) events the registration asks for */
     short armed;    /* the part of interest not yet reported since the last re-arm */
+    short pending;  /* reported since the last wait and not re-armed: disarmed before the next */
     bool err_seen;  /* POLLERR/POLLHUP reported since the last re-arm */
     bool waker;     /* a waker's fd: always armed, drained when reported */
 };
 
 struct cmio_poll_selector {
     struct cmio_selector base; /* first member: the generic code sees only this */
-    pthread_mutex_t lock;
-    struct reg *regs; /* dense table */
+    pthread_mutex_t lock;      /* taken by every thread once SHARED is set */
+    const char *owner;         /* the creating thread's mark: unlocked while not SHARED */
+    atomic_uint state;         /* OWNER_BUSY | SHARED, below */
+    struct reg *regs;          /* dense table */
     size_t nregs, capregs;
     size_t *slot; /* fd → index in regs + 1 (0: not registered) */
     size_t capslot;
@@ -66,6 +83,8 @@ struct cmio_poll_selector {
     int notify_rd, notify_wr; /* wakes a blocked poll(2) after a change */
     bool polling;             /* a thread is inside poll(2) */
     size_t next;              /* pset index where the next collection starts (round robin) */
+    size_t *pend;             /* regs with `pending` bits (reported by the last wait) */
+    size_t npend, cappend;
 };
 
 #define SEL(s) ((struct cmio_poll_selector *)(s))
@@ -86,14 +105,11 @@ static short interest_to_poll(cmio_interest interest)
 
 /* The poll(2) bits one direction re-arms: a read side's operation re-arms everything a read can
  * report (in, read hang-up, priority data), a write side's POLLOUT. */
-static short direction_to_poll(cmio_interest dir)
+static inline short direction_to_poll(cmio_interest dir)
 {
-    short ev = 0;
-    if (dir & CMIO_INTEREST_READABLE)
-        ev |= (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI);
-    if (dir & CMIO_INTEREST_WRITABLE)
-        ev |= POLLOUT;
-    return ev;
+    static const short bits[4] = {0, (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI), POLLOUT,
+                                  (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI | POLLOUT)};
+    return bits[dir & (CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE)];
 }
 
 /* poll(2) revents → the event bits cmio_event reads (the same values on Linux). */
@@ -109,35 +125,39 @@ static uint32_t poll_to_event(short revents)
     return e;
 }
 
-static struct reg *find(struct cmio_poll_selector *s, int fd)
+static inline struct reg *find(struct cmio_poll_selector *s, int fd)
 {
     if ((size_t)fd >= s->capslot || s->slot[fd] == 0)
         return NULL;
     return &s->regs[s->slot[fd] - 1];
 }
 
-/* After set[idx] changed (lock held): copies it into pset at once when no thread is inside poll(2)
- * and pset is current and big enough (a single-threaded loop then never copies the whole set);
- * else marks pset stale for refresh(). */
-static void mirror(struct cmio_poll_selector *s, size_t idx)
+/* true when pset mirrors set and no thread is inside poll(2): a change then goes to both at once
+ * (a single-threaded loop never copies the whole set); else pset is stale (dirty) and refresh()
+ * copies it before the next wait. */
+static inline bool direct(const struct cmio_poll_selector *s)
 {
-    size_t n = s->nregs + 1;
-    if (s->polling || s->dirty || s->capset < n) {
-        s->dirty = true;
-        return;
-    }
-    if (idx < n)
-        s->pset[idx] = s->set[idx]; /* else the entry just removed from the end */
-    s->npset = (nfds_t)n;
+    return !(s->polling | s->dirty);
 }
 
-/* set[i + 1] from regs[i]: polled while something is armed or an error/hang-up is unreported. */
-static void sync_entry(struct cmio_poll_selector *s, size_t i)
+/* After the number of registrations changed: marks pset stale unless it can follow at once. */
+static void resized(struct cmio_poll_selector *s)
+{
+    if (s->polling || s->capset < s->nregs + 1)
+        s->dirty = true;
+    else if (!s->dirty)
+        s->npset = (nfds_t)(s->nregs + 1);
+}
+
+/* set[i + 1] from regs[i] (and pset[i + 1] when direct): polled while something is armed or an
+ * error/hang-up is unreported. */
+static inline void sync_entry(struct cmio_poll_selector *s, size_t i)
 {
     const struct reg *g = &s->regs[i];
-    s->set[i + 1] =
-        (struct pollfd){.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
-    mirror(s, i + 1);
+    struct pollfd e = {.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
+    s->set[i + 1] = e;
+    if (direct(s))
+        s->pset[i + 1] = e;
 }
 
 /* Makes room for one more registration of fd. Lock held. */
@@ -169,7 +189,50 @@ static int reserve(struct cmio_poll_selector *s, int fd)
     return 0;
 }
 
-/* Wakes the polling thread so that it sees a change. Called with the lock held. */
+/* One byte per thread: its address tells threads apart without a call (pthread_self is one). */
+#if defined(__GNUC__) && !defined(__wasm__)
+/* initial-exec: the address is one instruction, not a call to __tls_get_addr (-fPIC). */
+static _Thread_local char thread_mark __attribute__((tls_model("initial-exec")));
+#else
+static _Thread_local char thread_mark;
+#endif
+
+#define OWNER_BUSY 1u /* the owner is working on the table without the mutex */
+#define SHARED 2u     /* another thread has used the selector: everyone locks, for good */
+
+/* enter()'s locked path: announces this thread (SHARED) and waits until the owner is out of any
+ * unlocked section, then takes the mutex. Out of line: the owner's path stays short. */
+CMIO__NOINLINE static bool enter_locked(struct cmio_poll_selector *s)
+{
+    if (s->owner != &thread_mark)
+        atomic_fetch_or(&s->state, SHARED);
+    while (atomic_load(&s->state) & OWNER_BUSY)
+        sched_yield(); /* the owner finishes what it started unlocked: a few instructions */
+    pthread_mutex_lock(&s->lock);
+    return true;
+}
+
+/* Enters the table: unlocked for the owner while no other thread has come (returns false), else
+ * with the mutex (returns true). Pair with leave(). */
+static inline bool enter(struct cmio_poll_selector *s)
+{
+    if (s->owner == &thread_mark) {
+        if (!(atomic_fetch_add(&s->state, OWNER_BUSY) & SHARED))
+            return false;
+        atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+    }
+    return enter_locked(s);
+}
+
+static inline void leave(struct cmio_poll_selector *s, bool locked)
+{
+    if (locked)
+        pthread_mutex_unlock(&s->lock);
+    else
+        atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+}
+
+/* Wakes the polling thread so that it sees a change. Called inside enter()/leave(). */
 static void notify(struct cmio_poll_selector *s)
 {
     if (s->polling) {
@@ -206,6 +269,7 @@ static int poll_create(struct cmio_selector **out)
     }
     s->set[0] = (struct pollfd){.fd = p[0], .events = POLLIN};
     s->dirty = true;
+    s->owner = &thread_mark;
     s->notify_rd = p[0];
     s->notify_wr = p[1];
     s->base.be = &cmio__backend_poll;
@@ -224,6 +288,7 @@ static void poll_destroy(struct cmio_selector *sel)
     free(s->slot);
     free(s->set);
     free(s->pset);
+    free(s->pend);
     free(s);
 }
 
@@ -235,7 +300,7 @@ static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_in
         return -errno; /* -EBADF, as epoll_ctl says for a closed fd */
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
         return -EPERM; /* always "ready": refused, as epoll refuses them */
-    pthread_mutex_lock(&s->lock);
+    bool locked = enter(s);
     int r = find(s, fd) != NULL ? -EEXIST : reserve(s, fd);
     if (r == 0) {
         short ev = interest_to_poll(interest);
@@ -244,34 +309,36 @@ static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_in
                                          .interest = ev,
                                          .armed = ev,
                                          .waker = (interest & CMIO__INTEREST_WAKER) != 0};
-        sync_entry(s, s->nregs++);
-        s->slot[fd] = s->nregs;
+        s->slot[fd] = ++s->nregs;
+        resized(s);
+        sync_entry(s, s->nregs - 1);
         notify(s);
     }
-    pthread_mutex_unlock(&s->lock);
+    leave(s, locked);
     return r;
 }
 
 static int poll_modify(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest)
 {
     struct cmio_poll_selector *s = SEL(sel);
-    pthread_mutex_lock(&s->lock);
+    bool locked = enter(s);
     struct reg *g = find(s, fd);
     if (g != NULL) {
         g->token = token;
         g->interest = g->armed = interest_to_poll(interest);
+        g->pending = 0;
         g->err_seen = false;
         sync_entry(s, (size_t)(g - s->regs));
         notify(s);
     }
-    pthread_mutex_unlock(&s->lock);
+    leave(s, locked);
     return g != NULL ? 0 : -ENOENT;
 }
 
 static int poll_remove(struct cmio_selector *sel, int fd)
 {
     struct cmio_poll_selector *s = SEL(sel);
-    pthread_mutex_lock(&s->lock);
+    bool locked = enter(s);
     struct reg *g = find(s, fd);
     if (g != NULL) {
         s->slot[fd] = 0;
@@ -279,32 +346,65 @@ static int poll_remove(struct cmio_selector *sel, int fd)
         size_t i = (size_t)(g - s->regs);
         if (g != last) {
             *g = *last;
-            s->set[i + 1] = s->set[s->nregs + 1];
             s->slot[g->fd] = i + 1;
+            /* The pending list names regs by index: disarm the moved one now instead. */
+            g->armed = (short)(g->armed & ~g->pending);
+            g->pending = 0;
         }
-        mirror(s, i + 1); /* also shrinks pset by one entry */
+        resized(s);
+        if (g != last)
+            sync_entry(s, i);
         notify(s);
     }
-    pthread_mutex_unlock(&s->lock);
+    leave(s, locked);
     return g != NULL ? 0 : -ENOENT;
 }
 
+/* rearm with the table entered: clears what is pending in that direction and arms it again if it
+ * was disarmed (or an error/hang-up was seen). */
+static int rearm_entered(struct cmio_poll_selector *s, int fd, cmio_interest dir)
+{
+    struct reg *g = find(s, fd);
+    if (g == NULL)
+        return -ENOENT;
+    short bits = (short)(g->interest & direction_to_poll(dir));
+    g->pending = (short)(g->pending & ~bits); /* reported, then -EAGAIN: stays armed */
+    if ((g->armed & bits) != bits || g->err_seen) {
+        g->armed = (short)(g->armed | bits);
+        g->err_seen = false;
+        sync_entry(s, (size_t)(g - s->regs));
+        notify(s);
+    }
+    return 0;
+}
+
+CMIO__NOINLINE static int rearm_slow(struct cmio_poll_selector *s, int fd, cmio_interest dir)
+{
+    bool locked = enter(s);
+    int r = rearm_entered(s, fd, dir);
+    leave(s, locked);
+    return r;
+}
+
+/* The owner's common case costs no call: a loop that reads until -EAGAIN finds the direction
+ * still armed (disarming is lazy) and only clears its pending mark. */
 static int poll_rearm(struct cmio_selector *sel, int fd, cmio_interest dir)
 {
     struct cmio_poll_selector *s = SEL(sel);
-    pthread_mutex_lock(&s->lock);
-    struct reg *g = find(s, fd);
-    if (g != NULL) {
-        short armed = (short)(g->armed | (g->interest & direction_to_poll(dir)));
-        if (armed != g->armed || g->err_seen) {
-            g->armed = armed;
-            g->err_seen = false;
-            sync_entry(s, (size_t)(g - s->regs));
-            notify(s);
+    if (s->owner == &thread_mark) {
+        unsigned st = atomic_fetch_add(&s->state, OWNER_BUSY);
+        if (!(st & SHARED) && (size_t)fd < s->capslot && s->slot[fd] != 0) {
+            struct reg *g = &s->regs[s->slot[fd] - 1];
+            short bits = (short)(g->interest & direction_to_poll(dir));
+            if ((g->armed & bits) == bits && !g->err_seen) {
+                g->pending = (short)(g->pending & ~bits);
+                atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+                return 0;
+            }
         }
+        atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
     }
-    pthread_mutex_unlock(&s->lock);
-    return g != NULL ? 0 : -ENOENT;
+    return rearm_slow(s, fd, dir);
 }
 
 /* Brings the polling thread's copy up to date (one memcpy, only after a change). Lock held. */
@@ -357,10 +457,15 @@ static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *even
         short got = p->revents;
         left--;
         s->next = (size_t)(p - s->pset) + 1; /* the next collection starts after this one */
-        struct reg *g = find(s, p->fd);
-        if (g == NULL)
-            continue; /* deregistered while we were polling */
-        size_t gi = (size_t)(g - s->regs);
+        /* pset[k] is regs[k - 1] unless a change during the wait moved things (dirty). */
+        size_t gi = (size_t)(p - s->pset) - 1;
+        struct reg *g = &s->regs[gi];
+        if (s->dirty || gi >= s->nregs || g->fd != p->fd) {
+            g = find(s, p->fd);
+            if (g == NULL)
+                continue; /* deregistered while we were polling */
+            gi = (size_t)(g - s->regs);
+        }
         if (got & POLLNVAL) {
             g->armed = 0; /* closed without being deregistered: stop polling it */
             g->err_seen = true;
@@ -389,12 +494,47 @@ static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *even
             drain(g->fd); /* wakes before this point coalesce into this event */
             continue;
         }
+        if (!(rev & (POLLERR | POLLHUP)) && s->npend < s->cappend) {
+            g->pending = rev; /* disarmed before the next wait unless re-armed first */
+            s->pend[s->npend++] = gi;
+            continue;
+        }
         g->armed = (short)(g->armed & ~rev);
         if (rev & (POLLERR | POLLHUP))
             g->err_seen = true;
         sync_entry(s, gi);
     }
     return out;
+}
+
+/* Before a wait: disarms what the last one reported and no operation re-armed since. */
+static void disarm_pending(struct cmio_poll_selector *s)
+{
+    for (size_t i = 0; i < s->npend; i++) {
+        size_t gi = s->pend[i];
+        struct reg *g = &s->regs[gi];
+        /* A reg moved by a removal since is still pending: the index then finds another reg with
+         * pending 0, or one past the end. */
+        if (gi < s->nregs && g->pending != 0) {
+            g->armed = (short)(g->armed & ~g->pending);
+            g->pending = 0;
+            sync_entry(s, gi);
+        }
+    }
+    s->npend = 0;
+}
+
+/* Room to list every fd one collection can report (events->cap); without it (no memory), what
+ * does not fit is disarmed at once instead. */
+static void pend_room(struct cmio_poll_selector *s, size_t cap)
+{
+    if (s->cappend < cap) {
+        size_t *pend = realloc(s->pend, cap * sizeof(*pend));
+        if (pend != NULL) {
+            s->pend = pend;
+            s->cappend = cap;
+        }
+    }
 }
 
 static int wait_set(struct pollfd *set, nfds_t n, const struct timespec *deadline)
@@ -436,20 +576,26 @@ static int poll_select(struct cmio_selector *sel, cmio_events *events,
         }
     }
     for (;;) {
-        pthread_mutex_lock(&s->lock);
+        bool locked = enter(s);
+        if (s->npend != 0)
+            disarm_pending(s);
         int r = refresh(s);
         s->polling = r == 0;
-        pthread_mutex_unlock(&s->lock);
+        leave(s, locked);
         if (r < 0)
             return r;
 
         r = wait_set(s->pset, s->npset, timeout != NULL ? &deadline : NULL);
-        int err = errno;
+        int err = r < 0 ? errno : 0;
 
-        pthread_mutex_lock(&s->lock);
+        locked = enter(s);
         s->polling = false;
-        size_t out = r > 0 ? collect(s, r, events) : 0;
-        pthread_mutex_unlock(&s->lock);
+        size_t out = 0;
+        if (r > 0) {
+            pend_room(s, events->cap);
+            out = collect(s, r, events);
+        }
+        leave(s, locked);
         if (r < 0)
             return -err; /* -EINTR included, as the epoll backend */
         if (r > 0 && (s->pset[0].revents & POLLIN))

@@ -9,6 +9,13 @@
 #include <limits.h>
 #include <stdatomic.h>
 
+/* Keeps a rarely taken path out of its caller, so that the common path stays short. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CMIO__NOINLINE __attribute__((noinline))
+#else
+#define CMIO__NOINLINE
+#endif
+
 /* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
 
 struct cmio_selector;

@@ -126,6 +126,9 @@ int cmio__source_adopt(cmio_io_source *src, int fd)
 
 void cmio__source_would_block(cmio_io_source *src, cmio_interest dir)
 {
-    if (src != NULL && src->sel != NULL && src->sel->be->rearm != NULL)
-        (void)src->sel->be->rearm(src->sel, cmio__source_fd(src), dir);
+    /* src->rearm (the callers' test) is only ever set with sel and sel->be->rearm; checked anyway.
+     */
+    struct cmio_selector *sel = src != NULL ? src->sel : NULL;
+    if (sel != NULL && src->rearm)
+        (void)sel->be->rearm(sel, cmio__source_fd(src), dir);
 }
