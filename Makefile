@@ -97,7 +97,7 @@ PYTHON = $(shell $(S)codegen/find-python)
 TEST_CHECKS :=
 
 .PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
-	check-format check-exports check-headers test-valgrind test-row test-matrix clean
+	check-format check-spdx check-exports check-headers test-valgrind test-row test-matrix clean
 
 all: lib examples
 
@@ -152,11 +152,12 @@ $(B)/tests/%: $(S)tests/%.c $(wildcard $(S)tests/*.h) $(B)/libcmio.a
 test-deps:
 	@sh $(S)tests/install-deps.sh
 
-# The README's test command: dependencies, generated/ in sync, formatting, the checks of
+# The README's test command: dependencies, generated/ in sync, formatting, licence lines, the checks of
 # TEST_CHECKS, then every suite on each native row (linux and posix wrappers).
 test: test-deps
 	@$(MAKE) --no-print-directory check-generated
 	@$(MAKE) --no-print-directory check-format
+	@$(MAKE) --no-print-directory check-spdx
 	@$(MAKE) --no-print-directory bench-build
 	@for c in $(TEST_CHECKS); do $(MAKE) --no-print-directory $$c || exit 1; done
 	@rm -f build/test-results.txt
@@ -269,6 +270,11 @@ FORMAT_FILES = $(wildcard $(addprefix $(S),runtime/*.c runtime/*.h runtime/inclu
 check-format:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && \
 		echo "check-format: $(words $(FORMAT_FILES)) handwritten files match .clang-format"
+
+# Every source file carries `SPDX-License-Identifier: MIT` (tests/check-spdx.sh lists those that
+# do not).
+check-spdx:
+	@sh $(S)tests/check-spdx.sh $(SRCDIR)
 
 clean:
 	rm -rf $(if $(filter build/%,$(B)),build,$(B))

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cmio generator: idl/*.yaml -> generated/ (headers, per-platform wrappers, API table).
 
   generate.py [--out DIR]     validate the IDL, render every artifact, clang-format, write

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Load and validate the cmio IDL (idl/*.yaml) against idl/schema.yaml, then build the model
 the templates render. Every problem is reported as `file:line: message`."""
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh [BINDIR] — the echo server and three clients, on an ephemeral port (`make demo`).
 #
 # Starts tcp_server on port 0 in the background, waits (at most 5 s) for its

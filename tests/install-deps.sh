@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what `make test` needs and this machine lacks: cmocka, a Python with Jinja2 + PyYAML
 # (for check-generated), clang-format. As root it runs apt-get and says so; otherwise it prints
 # the exact command and fails.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — common definitions shared by every public header.
  *
  * Conventions (the whole API follows them):

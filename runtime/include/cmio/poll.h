@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — the readiness core: Poll, Registry, Events, Event, Token, Interest (mio's API).
  *
  * Readiness is edge-triggered: after an event, keep doing the operation (read, write, accept, …)

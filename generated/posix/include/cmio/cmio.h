@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from the files in idl/ by codegen/generate.py — do not edit. Platform: posix.
  * Change the IDL (or the template) and run `make generate`. */
 /* The umbrella header: #include <cmio/cmio.h> and link with -lcmio. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/tcp_listener.yaml by codegen/generate.py — do not edit. Platform: posix.
  * Change the IDL (or the template) and run `make generate`. */
 #ifndef CMIO_TCP_LISTENER_H
