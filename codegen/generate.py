@@ -13,6 +13,7 @@ step succeeded; the output is byte-identical from run to run.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,7 @@ def render_all(model):
         inc, src = f"{name}/include/cmio", f"{name}/src"
         put(f"{inc}/platform.h", "platform.h.j2", platform=plat)
         put(f"{inc}/cmio.h", "cmio.h.j2", platform=plat, types=types)
+        put(f"{inc}/version.h", "version.h.j2", platform=plat, version=model["version"])
         put(f"{src}/sys.h", "sys.h.j2", platform=plat)
         for t in types:
             put(f"{inc}/{t['name']}.h", "type.h.j2", platform=plat, type=t)
@@ -62,6 +64,7 @@ def api_json(model):
     names = [p["name"] for p in model["platforms"]]
     api = {
         "generated_from": "idl/ by codegen/generate.py - do not edit",
+        "version": model["version"]["string"],
         "platforms": {p["name"]: {k: v for k, v in p.items() if k != "name"}
                       for p in model["platforms"]},
         "types": [{
@@ -75,6 +78,21 @@ def api_json(model):
         } for t in model["types"]],
     }
     return json.dumps(api, indent=2, sort_keys=False) + "\n"
+
+
+def load_version(path):
+    """The version in the file VERSION: MAJOR.MINOR.PATCH, each 0..255 (CMIO_VERSION_HEX)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read().strip()
+    except OSError as e:
+        raise idl.IdlError([f"VERSION:1: cannot read: {e.strerror}"])
+    m = re.fullmatch(r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})", text)
+    if not m or any(int(x) > 255 for x in m.groups()):
+        raise idl.IdlError([f"VERSION:1: '{text}' is not MAJOR.MINOR.PATCH (each 0..255)"])
+    major, minor, patch = (int(x) for x in m.groups())
+    return {"string": text, "major": major, "minor": minor, "patch": patch,
+            "hex": (major << 16) | (minor << 8) | patch}
 
 
 def clang_format(text, path):
@@ -130,6 +148,7 @@ def main():
 
     try:
         model = idl.load(args.idl)
+        model["version"] = load_version(os.path.join(ROOT, "VERSION"))
     except idl.IdlError as e:
         for line in e.errors:
             print(line, file=sys.stderr)

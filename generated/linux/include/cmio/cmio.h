@@ -7,6 +7,7 @@
 
 #include <cmio/platform.h>
 #include <cmio/common.h>
+#include <cmio/version.h>
 #include <cmio/error.h>
 #include <cmio/addr.h>
 #include <cmio/poll.h>
