@@ -200,14 +200,19 @@ check-exports: $(B)/libcmio.so
 	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | grep -c ' cmio_') symbols, all cmio_*"
 
 # Every public header compiles alone, in C11 and in C++, with and without the inline fast paths,
-# and in strict C99 (-std=c99 -pedantic: common.h asks for POSIX.1-2008 when nothing else did).
+# and in strict C99 (-std=c99 -pedantic: common.h asks for POSIX.1-2008 when nothing else did;
+# with a system header first, the program gives _POSIX_C_SOURCE itself).
 check-headers:
 	@for h in $(S)runtime/include/cmio/*.h $(S)generated/$(PLATFORM)/include/cmio/*.h; do \
 		n=$$(basename $$h); \
 		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
 		printf '#include <cmio/%s>\n' $$n | $(CXX_CHECK) -std=c++11 -Wall -Wextra -Werror $(INCLUDES) -x c++ -fsyntax-only - || exit 1; \
 		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -DCMIO_NO_INLINE -x c -fsyntax-only - || exit 1; \
-	done; echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE)"
+		printf '#include <cmio/%s>\ntypedef int cmio_tu;\n' $$n | $(CC) $(C99_FLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
+	done; \
+	printf '#include <stdio.h>\n#include <cmio/cmio.h>\n' | $(CC) $(C99_FLAGS) -D_POSIX_C_SOURCE=200809L $(INCLUDES) -x c -fsyntax-only - || exit 1; \
+	echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE) and as strict C99 (-std=c99 -pedantic)"
+C99_FLAGS = -std=c99 -pedantic -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror)
 
 test-valgrind:
 	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)

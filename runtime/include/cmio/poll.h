@@ -14,6 +14,11 @@
 
 #include <time.h>
 
+#if defined(__GLIBC__) && !defined(__USE_POSIX199309) && !defined(__USE_ISOC11)
+#error                                                                                             \
+    "cmio: struct timespec is not declared: in strict C99 compile with -D_POSIX_C_SOURCE=200809L (or -std=gnu99), or include a cmio header before any system header"
+#endif
+
 CMIO_EXTERN_C_BEGIN
 
 /* Associates an event with the source that produced it (mio's Token). Any 64-bit value, including
