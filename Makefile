@@ -96,7 +96,7 @@ PYTHON = $(shell $(S)codegen/find-python)
 # mk/ add theirs).
 TEST_CHECKS :=
 
-.PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
+.PHONY: all lib examples demo test test-deps run-tests run-shell-suites test-suite check-generated generate audit \
 	check-format check-spdx check-exports check-headers test-valgrind test-row test-matrix clean
 
 all: lib examples
@@ -162,6 +162,7 @@ test: test-deps
 	@for c in $(TEST_CHECKS); do $(MAKE) --no-print-directory $$c || exit 1; done
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory PLATFORM=linux run-tests
+	@$(MAKE) --no-print-directory PLATFORM=linux run-shell-suites
 	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP="$(LINUX_ONLY_SUITES)" \
 		run-tests
 	@$(MAKE) --no-print-directory PLATFORM=posix SKIP="$(LINUX_ONLY_SUITES)" run-tests
@@ -185,6 +186,20 @@ TEST_ENV = CMIO_ROOT=$(SRCDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) C
 run-tests: lib examples $(TESTS) check-exports check-headers
 	@$(TEST_ENV) CMIO_EXAMPLES=$(abspath $(B))/examples CMIO_RUNNER="$(RUNNER)" \
 		sh $(S)tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
+
+# Shell suites (tests/suite_<name>.sh on tests/harness.sh): what is not a C test — installing
+# and consuming the library, the examples, the API/ABI checks. They run on the first row of
+# `make test`; each appends its line to the results like a cmocka suite (a failure shows in the
+# summary). Fragments add theirs: SHELL_SUITES += name. One alone: make test-suite SUITE=name.
+SHELL_SUITES :=
+run-shell-suites: lib examples
+	@for s in $(SHELL_SUITES); do \
+		$(TEST_ENV) sh $(S)tests/suite_$$s.sh "$(row)" build/test-results.txt; done; true
+
+test-suite: lib examples
+	@rm -f build/test-results.txt
+	@$(TEST_ENV) sh $(S)tests/suite_$(SUITE).sh "$(row)" build/test-results.txt; true
+	@sh $(S)tests/summary.sh build/test-results.txt
 
 # make test-row [PLATFORM=…] [BACKEND=…] [WAKER=…] [CC=…]: one row alone, with its summary.
 test-row: test-deps
