@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs what `make test` needs and this machine lacks: cmocka, a Python with Jinja2 + PyYAML
-# (for check-generated), clang-format, g++, pkg-config, cmake, abigail-tools. As root it runs apt-get and says so; otherwise it prints
-# the exact command and fails.
+# (for check-generated), clang-format, g++, pkg-config, cmake, abigail-tools. As root it runs
+# apt-get and says so; otherwise it prints the exact command and fails.
 set -u
 here=$(dirname "$0")
 missing=""
