@@ -51,7 +51,7 @@ int cmio_tcp_stream_peer_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr
     return cmio__getname(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* TcpStream::local_addr — idl/tcp_stream.yaml:38 */
+/* TcpStream::local_addr — idl/tcp_stream.yaml:39 */
 int cmio_tcp_stream_local_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -60,7 +60,7 @@ int cmio_tcp_stream_local_addr(const cmio_tcp_stream *stream, cmio_sockaddr *add
     return cmio__getname(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* TcpStream::shutdown — idl/tcp_stream.yaml:49 */
+/* TcpStream::shutdown — idl/tcp_stream.yaml:50 */
 int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -72,7 +72,7 @@ int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* TcpStream::set_nodelay — idl/tcp_stream.yaml:58 */
+/* TcpStream::set_nodelay — idl/tcp_stream.yaml:59 */
 int cmio_tcp_stream_set_nodelay(cmio_tcp_stream *stream, bool nodelay)
 {
     if (stream == NULL)
@@ -82,7 +82,7 @@ int cmio_tcp_stream_set_nodelay(cmio_tcp_stream *stream, bool nodelay)
                                  nodelay ? 1 : 0);
 }
 
-/* TcpStream::nodelay — idl/tcp_stream.yaml:68 */
+/* TcpStream::nodelay — idl/tcp_stream.yaml:69 */
 int cmio_tcp_stream_nodelay(const cmio_tcp_stream *stream, bool *nodelay)
 {
     if (stream == NULL || nodelay == NULL)
@@ -96,7 +96,7 @@ int cmio_tcp_stream_nodelay(const cmio_tcp_stream *stream, bool *nodelay)
     return 0;
 }
 
-/* TcpStream::set_ttl — idl/tcp_stream.yaml:79 */
+/* TcpStream::set_ttl — idl/tcp_stream.yaml:80 */
 int cmio_tcp_stream_set_ttl(cmio_tcp_stream *stream, uint32_t ttl)
 {
     if (stream == NULL)
@@ -107,7 +107,7 @@ int cmio_tcp_stream_set_ttl(cmio_tcp_stream *stream, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&stream->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* TcpStream::ttl — idl/tcp_stream.yaml:89 */
+/* TcpStream::ttl — idl/tcp_stream.yaml:90 */
 int cmio_tcp_stream_ttl(const cmio_tcp_stream *stream, uint32_t *ttl)
 {
     if (stream == NULL || ttl == NULL)
@@ -121,7 +121,7 @@ int cmio_tcp_stream_ttl(const cmio_tcp_stream *stream, uint32_t *ttl)
     return 0;
 }
 
-/* TcpStream::take_error — idl/tcp_stream.yaml:100 */
+/* TcpStream::take_error — idl/tcp_stream.yaml:101 */
 int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -135,28 +135,28 @@ int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
     return 0;
 }
 
-/* TcpStream::peek — idl/tcp_stream.yaml:113 */
+/* TcpStream::peek — idl/tcp_stream.yaml:114 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_peek)(cmio_tcp_stream *stream, void *buf, size_t len)
 {
     return cmio__tcp_stream_peek(stream, buf, len);
 }
 
-/* TcpStream::read — idl/tcp_stream.yaml:127 */
+/* TcpStream::read — idl/tcp_stream.yaml:128 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_read)(cmio_tcp_stream *stream, void *buf, size_t len)
 {
     return cmio__tcp_stream_read(stream, buf, len);
 }
 
-/* TcpStream::write — idl/tcp_stream.yaml:141 */
+/* TcpStream::write — idl/tcp_stream.yaml:142 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_write)(cmio_tcp_stream *stream, const void *buf, size_t len)
 {
     return cmio__tcp_stream_write(stream, buf, len);
 }
 
-/* TcpStream::readv — idl/tcp_stream.yaml:154 */
+/* TcpStream::readv — idl/tcp_stream.yaml:155 */
 ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -168,7 +168,7 @@ ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, 
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* TcpStream::writev — idl/tcp_stream.yaml:166 */
+/* TcpStream::writev — idl/tcp_stream.yaml:167 */
 ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))

@@ -132,7 +132,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UnixDatagram::recv_from — idl/unix_datagram.yaml:66 */
+/* UnixDatagram::recv_from — idl/unix_datagram.yaml:67 */
 ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t len,
                                      cmio_unix_addr *source)
 {
@@ -148,14 +148,14 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixDatagram::recv — idl/unix_datagram.yaml:76 */
+/* UnixDatagram::recv — idl/unix_datagram.yaml:77 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_recv)(cmio_unix_datagram *sock, void *buf, size_t len)
 {
     return cmio__unix_datagram_recv(sock, buf, len);
 }
 
-/* UnixDatagram::send_to — idl/unix_datagram.yaml:85 */
+/* UnixDatagram::send_to — idl/unix_datagram.yaml:86 */
 ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, size_t len,
                                    const char *path)
 {
@@ -174,14 +174,14 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UnixDatagram::send — idl/unix_datagram.yaml:95 */
+/* UnixDatagram::send — idl/unix_datagram.yaml:96 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_send)(cmio_unix_datagram *sock, const void *buf, size_t len)
 {
     return cmio__unix_datagram_send(sock, buf, len);
 }
 
-/* UnixDatagram::take_error — idl/unix_datagram.yaml:104 */
+/* UnixDatagram::take_error — idl/unix_datagram.yaml:105 */
 int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -195,7 +195,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     return 0;
 }
 
-/* UnixDatagram::shutdown — idl/unix_datagram.yaml:111 */
+/* UnixDatagram::shutdown — idl/unix_datagram.yaml:112 */
 int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
 {
     if (sock == NULL)
@@ -207,7 +207,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:118 */
+/* none (cmio extension) — idl/unix_datagram.yaml:119 */
 ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                     const int *fds, size_t nfds)
 {
@@ -218,7 +218,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:131 */
+/* none (cmio extension) — idl/unix_datagram.yaml:132 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {

@@ -104,7 +104,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* UnixStream::take_error — idl/unix_stream.yaml:56 */
+/* UnixStream::take_error — idl/unix_stream.yaml:57 */
 int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -118,7 +118,7 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
     return 0;
 }
 
-/* UnixStream::shutdown — idl/unix_stream.yaml:63 */
+/* UnixStream::shutdown — idl/unix_stream.yaml:64 */
 int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -130,21 +130,21 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* UnixStream::read — idl/unix_stream.yaml:70 */
+/* UnixStream::read — idl/unix_stream.yaml:71 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
 {
     return cmio__unix_stream_read(stream, buf, len);
 }
 
-/* UnixStream::write — idl/unix_stream.yaml:79 */
+/* UnixStream::write — idl/unix_stream.yaml:80 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
 {
     return cmio__unix_stream_write(stream, buf, len);
 }
 
-/* UnixStream::readv — idl/unix_stream.yaml:88 */
+/* UnixStream::readv — idl/unix_stream.yaml:89 */
 ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -156,7 +156,7 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixStream::writev — idl/unix_stream.yaml:97 */
+/* UnixStream::writev — idl/unix_stream.yaml:98 */
 ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -173,7 +173,7 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:106 */
+/* none (cmio extension) — idl/unix_stream.yaml:107 */
 ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                   const int *fds, size_t nfds)
 {
@@ -185,7 +185,7 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:119 */
+/* none (cmio extension) — idl/unix_stream.yaml:120 */
 ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
 {
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
