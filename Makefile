@@ -191,7 +191,7 @@ run-tests: lib examples $(TESTS) check-exports check-headers
 # and consuming the library, the examples, the API/ABI checks. They run on the first row of
 # `make test`; each appends its line to the results like a cmocka suite (a failure shows in the
 # summary). Fragments add theirs: SHELL_SUITES += name. One alone: make test-suite SUITE=name.
-SHELL_SUITES :=
+SHELL_SUITES := examples
 run-shell-suites: lib examples
 	@for s in $(SHELL_SUITES); do \
 		$(TEST_ENV) sh $(S)tests/suite_$$s.sh "$(row)" build/test-results.txt; done; true
