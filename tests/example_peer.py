@@ -5,6 +5,9 @@
   example_peer.py udp HOST:PORT COUNT
       sends COUNT datagrams (1 byte .. 65507 bytes, the largest UDP payload) to an echo server
       and checks that each comes back unchanged; prints "udp: N echoed" and exits 0.
+  example_peer.py greet HOST:PORT
+      connects to the tutorial's server (docs/tutorial.md), expects "Hello world!\\n", sends a
+      line and closes.
   example_peer.py listenfd [--fd N | --wrong-pid] SERVER ARGS...
       binds 127.0.0.1:0, starts SERVER with the listener as fd 3 and LISTEN_FDS=1, LISTEN_PID=its
       pid (as systemd does; --fd N: as fd N with no environment; --wrong-pid: LISTEN_PID of
@@ -114,8 +117,27 @@ def listenfd(args):
     print(f"listenfd: server exit status {status}")
 
 
+def greet(target):
+    host, port = target.rsplit(":", 1)
+    c = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    greeting = b""
+    while not greeting.endswith(b"\n"):
+        chunk = c.recv(100)
+        if not chunk:
+            break
+        greeting += chunk
+    if greeting != b"Hello world!\n":
+        sys.exit(f"greet: greeting {greeting!r}, not b'Hello world!\\n'")
+    c.sendall(b"ping from the test\n")
+    time.sleep(0.2)
+    c.close()
+    print("greet: greeted, sent a line, closed")
+
+
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "udp":
+    if len(sys.argv) == 3 and sys.argv[1] == "greet":
+        greet(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "listenfd":
         listenfd(sys.argv[2:])

@@ -8,6 +8,7 @@
 #   udp_server                datagrams of 1 to 65507 bytes echoed; SIGTERM stops it
 #   tcp_listenfd_server       the listener inherited as fd 3 (LISTEN_FDS, LISTEN_PID) or --fd N;
 #                             refuses LISTEN_PID of another process
+#   docs/tutorial.md          its c blocks make a program that builds and behaves as described
 # The UDP and inherited-listener peers are tests/example_peer.py (CMIO_PYTHON).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -120,6 +121,33 @@ case_listenfd_wrong_pid() {
     t_contains "$out" "is not this process" && t_contains "$out" "server exit status 2"
 }
 
+# docs/tutorial.md: its c blocks, in order, are a whole program; it builds and behaves as the
+# page says (greets, prints what it receives and the close). It has no clean stop: SIGTERM.
+case_tutorial() {
+    awk '/^```c$/ { f = 1; next } /^```$/ { f = 0 } f' "$here/../docs/tutorial.md" >"$T_TMP/tutorial.c"
+    ${CMIO_CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$here/../runtime/include" \
+        -I"$here/../generated/$CMIO_PLATFORM/include" "$T_TMP/tutorial.c" \
+        "$CMIO_BUILD/libcmio.a" -pthread -o "$T_TMP/tutorial" || return 1
+    out=$(mktemp "$T_TMP/tutorial.XXXXXX")
+    "$T_TMP/tutorial" 0 >"$out" 2>&1 &
+    pid=$!
+    line=$(wait_line "$out" "^listening on ") || { echo "$line"; kill -KILL $pid; return 1; }
+    "$py" "$peer" greet "${line#listening on }" || { kill -KILL $pid; cat "$out"; return 1; }
+    i=0
+    until grep -q "Connection closed" "$out"; do
+        i=$((i + 1))
+        [ "$i" -gt 50 ] && break
+        nap
+    done
+    kill -TERM $pid
+    wait $pid
+    cat "$out"
+    for want in "Accepted connection from: 127.0.0.1:" "Received data: ping from the test" \
+        "Connection closed"; do
+        t_contains "$(cat "$out")" "$want" || return 1
+    done
+}
+
 case_listenfd_unset() {
     out=$(env -u LISTEN_FDS "$bin/tcp_listenfd_server" 2>&1)
     rc=$?
@@ -141,6 +169,7 @@ if "$py" -c 'import socket' >/dev/null 2>&1; then
     t_case "tcp_listenfd_server on LISTEN_FDS=1 (fd 3, LISTEN_PID)" case_listenfd_env
     t_case "tcp_listenfd_server --fd 5" case_listenfd_fd_arg
     t_case "tcp_listenfd_server refuses another process's LISTEN_PID" case_listenfd_wrong_pid
+    t_case "docs/tutorial.md's program builds and greets, prints, closes" case_tutorial
 else
     t_skip "udp_server, tcp_listenfd_server" "no Python 3 for their peer (tests/example_peer.py)"
 fi
