@@ -76,11 +76,17 @@ endif
 CFLAGS ?= -O2 -g
 # Every compile: C11, warnings (as errors unless WERROR=0), 64-bit file offsets on 32-bit targets.
 WFLAGS := -std=c11 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -D_FILE_OFFSET_BITS=64
+# Flags the build itself adds to every compile (XCFLAGS) and link (XLDFLAGS), apart from the
+# user's CPPFLAGS/CFLAGS/LDFLAGS so that `make CFLAGS=…` never drops them (fragments add theirs).
+XCFLAGS :=
+XLDFLAGS :=
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+XLDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := $(WFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -pthread
+C_FLAGS = $(CPPFLAGS) $(CFLAGS) $(XCFLAGS)
+LD_FLAGS = $(LDFLAGS) $(XLDFLAGS)
+ALL_CFLAGS = $(WFLAGS) $(C_FLAGS) -fPIC -fvisibility=hidden -pthread
 INCLUDES := -I$(S)runtime/include -I$(S)generated/$(PLATFORM)/include -I$(S)runtime
 
 RUNTIME_SRC := $(wildcard $(S)runtime/*.c)
@@ -121,7 +127,7 @@ $(B)/libcmio.a: $(OBJS)
 # in the build tree needs (-L$(B) -lcmio finds libcmio.so; at run time LD_LIBRARY_PATH=$(B)
 # finds libcmio.so.MAJOR).
 $(B)/$(SOLIB): $(OBJS)
-	$(call say,LD,$@)$(CC) -shared -pthread $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+	$(call say,LD,$@)$(CC) -shared -pthread $(LD_FLAGS) -Wl,-soname,$(SONAME) -Wl,--no-undefined \
 		-o $@ $^
 
 $(B)/$(SONAME): $(B)/$(SOLIB)
@@ -134,8 +140,8 @@ examples: $(EXAMPLES)
 
 $(B)/examples/%: $(S)examples/%.c $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(WFLAGS) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
-		$< $(B)/libcmio.a $(LDFLAGS) $(if $(STATIC),-static) -o $@
+	$(call say,CC,$<)$(CC) $(WFLAGS) $(C_FLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
+		$< $(B)/libcmio.a $(LD_FLAGS) $(if $(STATIC),-static) -o $@
 
 demo: examples
 	@sh $(S)examples/demo.sh $(B)/examples
@@ -145,8 +151,8 @@ demo: examples
 # Tests may use the private runtime headers (runtime/) to check internals such as io_source.
 $(B)/tests/%: $(S)tests/%.c $(wildcard $(S)tests/*.h) $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(WFLAGS) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
-		$(if $(CMOCKA),-I$(CMOCKA)/include) $< $(B)/libcmio.a $(LDFLAGS) \
+	$(call say,CC,$<)$(CC) $(WFLAGS) $(C_FLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
+		$(if $(CMOCKA),-I$(CMOCKA)/include) $< $(B)/libcmio.a $(LD_FLAGS) \
 		$(if $(CMOCKA),-L$(CMOCKA)/lib) $(if $(STATIC),-static) -lcmocka -o $@
 
 test-deps:
@@ -181,7 +187,7 @@ default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' $(S)ge
 row = $(variant)/$(or $(BACKEND),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
 RUN_TESTS = $(filter-out $(addprefix $(B)/tests/,$(SKIP)),$(TESTS))
 TEST_ENV = CMIO_ROOT=$(SRCDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
-	CMIO_BUILD=$(abspath $(B)) CMIO_PLATFORM=$(PLATFORM) CMIO_CC="$(CC)" V=$(V)
+	CMIO_BUILD=$(abspath $(B)) CMIO_PLATFORM=$(PLATFORM) CMIO_CC="$(CC)" CMIO_SANITIZE=$(SANITIZE) V=$(V)
 
 run-tests: lib examples $(TESTS) check-exports check-headers
 	@$(TEST_ENV) CMIO_EXAMPLES=$(abspath $(B))/examples CMIO_RUNNER="$(RUNNER)" \
@@ -243,7 +249,7 @@ test-valgrind:
 # peer servers' libraries, builds them, runs every scenario, writes bench/RESULTS.md and
 # bench/results.png; BENCH_QUICK=1 for a short run).
 BENCH_DIR := $(B)/bench
-BENCH_CFLAGS := $(WFLAGS) $(CPPFLAGS) $(CFLAGS) -pthread
+BENCH_CFLAGS = $(WFLAGS) $(C_FLAGS) -pthread
 BENCH_INCLUDES := -I$(S)runtime/include -I$(S)generated/$(PLATFORM)/include
 
 .PHONY: bench bench-build
@@ -252,13 +258,13 @@ bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_
 
 $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $< $(LDFLAGS) -o $@
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $< $(LD_FLAGS) -o $@
 
 # Public API only: no -Iruntime (the private headers).
 $(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h \
 		$(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LD_FLAGS) -o $@
 
 $(BENCH_DIR)/alloc_count.so: $(S)bench/alloc_count.c
 	@mkdir -p $(@D)

@@ -53,8 +53,9 @@ restore() {
 
 abi_check_copy() {
     (cd "$copy" && make --no-print-directory B="$brel" PLATFORM="$CMIO_PLATFORM" CC="$cc" \
-        CFLAGS="-O0 -g" lib >/dev/null && make --no-print-directory B="$brel" \
-        PLATFORM="$CMIO_PLATFORM" CC="$cc" abi-check)
+        SANITIZE="${CMIO_SANITIZE:-}" CFLAGS="-O0 -g" lib >/dev/null &&
+        make --no-print-directory B="$brel" PLATFORM="$CMIO_PLATFORM" CC="$cc" \
+            SANITIZE="${CMIO_SANITIZE:-}" abi-check)
 }
 
 # Runs the copy's abi-check, which must fail; its output must contain every given string.
@@ -67,7 +68,8 @@ expect_abi_failure() {
 }
 
 case_passes() {
-    (cd "$root" && make --no-print-directory B="$CMIO_BUILD" PLATFORM="$CMIO_PLATFORM" CC="$cc" abi-check)
+    (cd "$root" && make --no-print-directory B="$CMIO_BUILD" PLATFORM="$CMIO_PLATFORM" CC="$cc" \
+        SANITIZE="${CMIO_SANITIZE:-}" abi-check)
 }
 
 case_sees_layouts() {

@@ -125,7 +125,8 @@ case_listenfd_wrong_pid() {
 # page says (greets, prints what it receives and the close). It has no clean stop: SIGTERM.
 case_tutorial() {
     awk '/^```c$/ { f = 1; next } /^```$/ { f = 0 } f' "$here/../docs/tutorial.md" >"$T_TMP/tutorial.c"
-    ${CMIO_CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$here/../runtime/include" \
+    # shellcheck disable=SC2046
+    ${CMIO_CC:-cc} -std=c11 -Wall -Wextra -Werror $([ -n "${CMIO_SANITIZE:-}" ] && echo -fsanitize=address,undefined) -I"$here/../runtime/include" \
         -I"$here/../generated/$CMIO_PLATFORM/include" "$T_TMP/tutorial.c" \
         "$CMIO_BUILD/libcmio.a" -pthread -o "$T_TMP/tutorial" || return 1
     out=$(mktemp "$T_TMP/tutorial.XXXXXX")

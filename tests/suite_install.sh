@@ -17,7 +17,10 @@ t_begin "$1" suite_install "$2"
 root=$CMIO_ROOT
 build=$CMIO_BUILD
 cc=${CMIO_CC:-cc}
-make_cmio() { make --no-print-directory -f "$root/Makefile" B="$build" PLATFORM="$CMIO_PLATFORM" CC="$cc" "$@"; }
+# A sanitizer build (make test SANITIZE=1): its library needs the consumers built the same way.
+san=""
+[ -n "${CMIO_SANITIZE:-}" ] && san="-fsanitize=address,undefined"
+make_cmio() { make --no-print-directory -f "$root/Makefile" B="$build" PLATFORM="$CMIO_PLATFORM" CC="$cc" SANITIZE="${CMIO_SANITIZE:-}" "$@"; }
 
 version=$(cat "$root/VERSION")
 major=${version%%.*}
@@ -53,22 +56,30 @@ case_install() {
 
 case_pkgconfig_shared() {
     # shellcheck disable=SC2046
-    $cc -std=c11 -Wall -Wextra -Werror -o "$T_TMP/c_shared" "$consumer/consumer.c" $(pc --cflags --libs cmio) || return 1
+    $cc -std=c11 -Wall -Wextra -Werror $san -o "$T_TMP/c_shared" "$consumer/consumer.c" $(pc --cflags --libs cmio) || return 1
     t_contains "$(needed "$T_TMP/c_shared")" "libcmio.so.$major" || return 1
     run_shared "$T_TMP/c_shared"
 }
 
 case_pkgconfig_static() {
-    # --static: the private libraries too; -static: libcmio.a, not the .so next to it.
-    # shellcheck disable=SC2046
-    $cc -std=c11 -Wall -Wextra -Werror -static -o "$T_TMP/c_static" "$consumer/consumer.c" $(pc --static --cflags --libs cmio) || return 1
+    # --static: the private libraries too; -static: libcmio.a, not the .so next to it. A
+    # sanitizer build cannot link fully static: libcmio.a alone then (-Wl,-Bstatic).
+    if [ -n "$san" ]; then
+        libs=$(pc --static --libs cmio | sed 's/-lcmio/-Wl,-Bstatic -lcmio -Wl,-Bdynamic/')
+        static=""
+    else
+        libs=$(pc --static --libs cmio)
+        static=-static
+    fi
+    # shellcheck disable=SC2046,SC2086
+    $cc -std=c11 -Wall -Wextra -Werror $san $static -o "$T_TMP/c_static" "$consumer/consumer.c" $(pc --cflags cmio) $libs || return 1
     if needed "$T_TMP/c_static" | grep -q libcmio; then echo "linked libcmio.so"; return 1; fi
     "$T_TMP/c_static"
 }
 
 case_cxx() {
     # shellcheck disable=SC2046
-    g++ -std=c++11 -Wall -Wextra -Werror -o "$T_TMP/cxx" "$consumer/consumer.cpp" $(pc --cflags --libs cmio) || return 1
+    g++ -std=c++11 -Wall -Wextra -Werror $san -o "$T_TMP/cxx" "$consumer/consumer.cpp" $(pc --cflags --libs cmio) || return 1
     out=$(run_shared "$T_TMP/cxx") || { echo "$out"; return 1; }
     t_contains "$out" "C++, cmio $version"
 }
@@ -76,7 +87,8 @@ case_cxx() {
 case_cmake() {
     bdir=$T_TMP/cmake
     cmake -S "$consumer" -B "$bdir" -DCMAKE_PREFIX_PATH="$inst" -DCMIO_WANT="$major.0" \
-        -DCMAKE_C_COMPILER="$cc" || return 1
+        -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" \
+        -DCMAKE_EXE_LINKER_FLAGS="$san" || return 1
     cmake --build "$bdir" || return 1
     t_contains "$(needed "$bdir/consumer_shared")" "libcmio.so.$major" || return 1
     if needed "$bdir/consumer_static" | grep -q libcmio; then echo "consumer_static linked libcmio.so"; return 1; fi
@@ -95,7 +107,7 @@ case_cmake_version_refused() {
 
 case_build_tree() {
     # A program linked against the build tree runs (libcmio.so.MAJOR exists there).
-    $cc -std=c11 -Wall -Wextra -Werror -o "$T_TMP/c_tree" "$consumer/consumer.c" \
+    $cc -std=c11 -Wall -Wextra -Werror $san -o "$T_TMP/c_tree" "$consumer/consumer.c" \
         -I"$root/runtime/include" -I"$root/generated/$CMIO_PLATFORM/include" -L"$build" -lcmio || return 1
     LD_LIBRARY_PATH=$build "$T_TMP/c_tree"
 }
