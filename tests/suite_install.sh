@@ -39,7 +39,9 @@ case_install() {
     for f in include/cmio/cmio.h include/cmio/poll.h include/cmio/common.h include/cmio/version.h \
         include/cmio/platform.h include/cmio/tcp_stream.h lib/libcmio.a "lib/libcmio.so.$version" \
         lib/pkgconfig/cmio.pc lib/cmake/cmio/cmio-config.cmake \
-        lib/cmake/cmio/cmio-config-version.cmake share/doc/cmio/LICENSE; do
+        lib/cmake/cmio/cmio-config-version.cmake share/doc/cmio/LICENSE \
+        share/man/man3/cmio.3 share/man/man3/cmio_tcp_stream_connect.3 \
+        share/man/man3/cmio_poll_poll.3; do
         [ -f "$inst/$f" ] || { echo "missing: $prefix/$f"; return 1; }
     done
     # One merged include/cmio: every runtime and generated header, nothing else.
