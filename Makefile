@@ -1,14 +1,32 @@
+# SPDX-License-Identifier: MIT
 # cmio — build, test and generate. See README.md.
 #
-#   make                 libcmio.a, libcmio.so and the examples (gcc + make only)
-#   make demo            echo server + clients on an ephemeral port
-#   make test            installs missing test deps, checks generated/, runs every cmocka suite
+#   make                 libcmio.a, libcmio.so (versioned, with its links) and the examples
+#   make demo            echo server + clients on an ephemeral port, and every other example
+#   make test            installs missing test deps, runs every check and every cmocka suite
+#   make install         headers, libraries, cmio.pc, CMake package, man pages (PREFIX, DESTDIR)
+#   make uninstall       removes what `make install` installed
 #   make generate        regenerates generated/ from idl/ (needs Python 3 + Jinja2 + PyYAML)
 #   make check-generated fails with a diff when generated/ is stale
-#   make audit           prints the API surface (type × operation × platform)
+#   make audit           prints the API surface (type × operation × platform) and baseline status
+#   make api-check / abi-check / api-baseline / abi-baseline     API and ABI change detection
 #   make test SANITIZE=1 / make test-valgrind      the suites under ASan+UBSan / valgrind
 #
 # PLATFORM selects the generated wrappers (linux, posix); CC may be gcc or clang.
+#
+# Packaging conventions: CFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS and AR are honoured; WERROR=0
+# turns -Werror off; V=1 prints full commands (default: one line per step, `CC runtime/poll.c`).
+# Out-of-tree builds: B=DIR puts every build product in DIR (default build/<platform>-<cc>); or run
+# `make -f /path/to/cmio/Makefile` from another directory: products go to ./build/… there and the
+# sources are read from the Makefile's directory.
+#
+# Adding targets: put them in a fragment mk/<name>.mk (included at the end, sorted by name; use
+# $(S) before source paths and $(B) for build products), and add a check that `make test` should
+# run to TEST_CHECKS (`TEST_CHECKS += my-check`).
+
+# The source tree: empty when make runs in it, else the Makefile's directory with a trailing /.
+S := $(filter-out ./,$(dir $(lastword $(MAKEFILE_LIST))))
+SRCDIR := $(abspath $(or $(S),.))
 
 PLATFORM ?= linux
 SANITIZE ?=
@@ -17,9 +35,13 @@ SANITIZE ?=
 BACKEND ?=
 WAKER ?=
 V ?=
+WERROR ?= 1
 
 ifeq ($(origin CC),default)
 CC := gcc
+endif
+ifeq ($(origin AR),default)
+AR := ar
 endif
 CXX_CHECK ?= g++
 NM ?= nm
@@ -31,104 +53,165 @@ CMOCKA ?=
 RUNNER ?=
 STATIC ?=
 variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san))
-B := build/$(variant)
+B ?= build/$(variant)
+
+# ---- version: the one place is the file VERSION ---------------------------------------------
+# It feeds generated/*/include/cmio/version.h (make generate), the shared library's file name
+# and SONAME, cmio.pc and the CMake package.
+VERSION := $(strip $(file < $(S)VERSION))
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+SONAME := libcmio.so.$(VERSION_MAJOR)
+SOLIB := libcmio.so.$(VERSION)
+
+# ---- quiet output ---------------------------------------------------------------------------
+# $(call say,CC,file) prints "  CC      file" (file without the source-tree prefix) unless V=1.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(S)%,%,$(2))';
+endif
 
 CFLAGS ?= -O2 -g
-# Every compile: C11, warnings as errors, 64-bit file offsets on 32-bit targets too.
-WFLAGS := -std=c11 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64
+# Every compile: C11, warnings (as errors unless WERROR=0), 64-bit file offsets on 32-bit targets.
+WFLAGS := -std=c11 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -D_FILE_OFFSET_BITS=64
+# Flags the build itself adds to every compile (XCFLAGS) and link (XLDFLAGS), apart from the
+# user's CPPFLAGS/CFLAGS/LDFLAGS so that `make CFLAGS=…` never drops them (fragments add theirs).
+XCFLAGS :=
+XLDFLAGS :=
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+XLDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := $(WFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -pthread
-INCLUDES := -Iruntime/include -Igenerated/$(PLATFORM)/include -Iruntime
+C_FLAGS = $(CPPFLAGS) $(CFLAGS) $(XCFLAGS)
+LD_FLAGS = $(LDFLAGS) $(XLDFLAGS)
+ALL_CFLAGS = $(WFLAGS) $(C_FLAGS) -fPIC -fvisibility=hidden -pthread
+INCLUDES := -I$(S)runtime/include -I$(S)generated/$(PLATFORM)/include -I$(S)runtime
 
-RUNTIME_SRC := $(wildcard runtime/*.c)
-GEN_SRC := $(wildcard generated/$(PLATFORM)/src/*.c)
-OBJS := $(RUNTIME_SRC:runtime/%.c=$(B)/runtime/%.o) $(GEN_SRC:generated/$(PLATFORM)/src/%.c=$(B)/gen/%.o)
-EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
-TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+RUNTIME_SRC := $(wildcard $(S)runtime/*.c)
+GEN_SRC := $(wildcard $(S)generated/$(PLATFORM)/src/*.c)
+OBJS := $(RUNTIME_SRC:$(S)runtime/%.c=$(B)/runtime/%.o) \
+	$(GEN_SRC:$(S)generated/$(PLATFORM)/src/%.c=$(B)/gen/%.o)
+EXAMPLES := $(patsubst $(S)examples/%.c,$(B)/examples/%,$(wildcard $(S)examples/*.c))
+TESTS := $(patsubst $(S)tests/%.c,$(B)/tests/%,$(wildcard $(S)tests/test_*.c))
 
-PYTHON = $(shell codegen/find-python)
+PYTHON = $(shell $(S)codegen/find-python)
 
-.PHONY: all lib examples demo test test-deps run-tests check-generated generate audit \
-	check-format check-exports check-headers test-valgrind test-row test-matrix clean
+# Checks `make test` runs after the generator/format checks and before the suites (fragments in
+# mk/ add theirs).
+TEST_CHECKS :=
+
+.PHONY: all lib examples demo test test-deps run-tests run-shell-suites test-suite check-generated generate audit \
+	check-format check-spdx check-exports check-headers test-valgrind test-row test-matrix clean
 
 all: lib examples
 
 lib: $(B)/libcmio.a $(B)/libcmio.so
 
 # Handwritten runtime: Linux interfaces (epoll, eventfd, syscall) are allowed here.
-$(B)/runtime/%.o: runtime/%.c
+$(B)/runtime/%.o: $(S)runtime/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE $(INCLUDES) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE $(INCLUDES) -MMD -MP -c $< -o $@
 
 # Generated wrappers: each file defines its platform's feature macros itself (platform table).
-$(B)/gen/%.o: generated/$(PLATFORM)/src/%.c
+$(B)/gen/%.o: $(S)generated/$(PLATFORM)/src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(INCLUDES) -Igenerated/$(PLATFORM)/src -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(INCLUDES) -I$(S)generated/$(PLATFORM)/src -MMD -MP \
+		-c $< -o $@
 
 $(B)/libcmio.a: $(OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/libcmio.so: $(OBJS)
-	$(CC) -shared -pthread $(LDFLAGS) -Wl,-soname,libcmio.so.0 -Wl,--no-undefined -o $@ $^
+# libcmio.so.MAJOR.MINOR.PATCH with SONAME libcmio.so.MAJOR, and the two links a program linked
+# in the build tree needs (-L$(B) -lcmio finds libcmio.so; at run time LD_LIBRARY_PATH=$(B)
+# finds libcmio.so.MAJOR).
+$(B)/$(SOLIB): $(OBJS)
+	$(call say,LD,$@)$(CC) -shared -pthread $(LD_FLAGS) -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+		-o $@ $^
+
+$(B)/$(SONAME): $(B)/$(SOLIB)
+	$(Q)ln -sf $(SOLIB) $@
+
+$(B)/libcmio.so: $(B)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
 
 examples: $(EXAMPLES)
 
-$(B)/examples/%: examples/%.c $(B)/libcmio.a
+$(B)/examples/%: $(S)examples/%.c $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) \
-		$(if $(STATIC),-static) -o $@
+	$(call say,CC,$<)$(CC) $(WFLAGS) $(C_FLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
+		$< $(B)/libcmio.a $(LD_FLAGS) $(if $(STATIC),-static) -o $@
 
 demo: examples
-	sh examples/demo.sh $(B)/examples
+	@sh $(S)examples/demo.sh $(B)/examples
 
 # ---- tests ----------------------------------------------------------------------------------
 
 # Tests may use the private runtime headers (runtime/) to check internals such as io_source.
-$(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(B)/libcmio.a
+$(B)/tests/%: $(S)tests/%.c $(wildcard $(S)tests/*.h) $(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) $(CFLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) $(if $(CMOCKA),-I$(CMOCKA)/include) \
-		$< $(B)/libcmio.a $(LDFLAGS) $(if $(CMOCKA),-L$(CMOCKA)/lib) $(if $(STATIC),-static) \
-		-lcmocka -o $@
+	$(call say,CC,$<)$(CC) $(WFLAGS) $(C_FLAGS) -D_GNU_SOURCE -pthread $(INCLUDES) \
+		$(if $(CMOCKA),-I$(CMOCKA)/include) $< $(B)/libcmio.a $(LD_FLAGS) \
+		$(if $(CMOCKA),-L$(CMOCKA)/lib) $(if $(STATIC),-static) -lcmocka -o $@
 
 test-deps:
-	@sh tests/install-deps.sh
+	@sh $(S)tests/install-deps.sh
 
-# The README's test command: dependencies, generated/ in sync, formatting, exports, headers,
-# then every suite on each native row (linux and posix wrappers).
+# The README's test command: dependencies, generated/ in sync, formatting, licence lines, the checks of
+# TEST_CHECKS, then every suite on each native row (linux and posix wrappers).
 test: test-deps
 	@$(MAKE) --no-print-directory check-generated
 	@$(MAKE) --no-print-directory check-format
+	@$(MAKE) --no-print-directory check-spdx
 	@$(MAKE) --no-print-directory bench-build
+	@for c in $(TEST_CHECKS); do $(MAKE) --no-print-directory $$c || exit 1; done
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory PLATFORM=linux run-tests
-	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP=test_codegen run-tests
-	@$(MAKE) --no-print-directory PLATFORM=posix SKIP=test_codegen run-tests
-	@sh tests/summary.sh build/test-results.txt
+	@$(MAKE) --no-print-directory PLATFORM=linux run-shell-suites
+	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP="$(LINUX_ONLY_SUITES)" \
+		run-tests
+	@$(MAKE) --no-print-directory PLATFORM=posix SKIP="$(LINUX_ONLY_SUITES)" run-tests
+	@sh $(S)tests/summary.sh build/test-results.txt
 
-# The platform matrix (tests/matrix.sh): gcc, clang, poll+pipe, posix, musl (static), i386 and
+# Suites that test the build or the tree rather than a backend: run on the first row only.
+LINUX_ONLY_SUITES := test_codegen
+
+# The platform matrix (tests/matrix.sh): gcc, clang, poll/pipe, posix, musl (static), i386 and
 # s390x (under qemu-user); installs missing tools with apt-get. MATRIX="musl s390x" picks rows.
 test-matrix:
-	@sh tests/matrix.sh $(MATRIX)
+	@cd $(SRCDIR) && sh tests/matrix.sh $(MATRIX)
 
 # One row: this PLATFORM/CC build with BACKEND/WAKER (default: the platform's first).
-default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' generated/$(PLATFORM)/include/cmio/platform.h)
+default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' $(S)generated/$(PLATFORM)/include/cmio/platform.h)
 row = $(variant)/$(or $(BACKEND),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
 RUN_TESTS = $(filter-out $(addprefix $(B)/tests/,$(SKIP)),$(TESTS))
+TEST_ENV = CMIO_ROOT=$(SRCDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
+	CMIO_BUILD=$(abspath $(B)) CMIO_PLATFORM=$(PLATFORM) CMIO_CC="$(CC)" CMIO_SANITIZE=$(SANITIZE) V=$(V)
 
 run-tests: lib examples $(TESTS) check-exports check-headers
-	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
-		CMIO_EXAMPLES=$(CURDIR)/$(B)/examples \
-		CMIO_RUNNER="$(RUNNER)" sh tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
+	@$(TEST_ENV) CMIO_EXAMPLES=$(abspath $(B))/examples CMIO_RUNNER="$(RUNNER)" \
+		sh $(S)tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
+
+# Shell suites (tests/suite_<name>.sh on tests/harness.sh): what is not a C test — installing
+# and consuming the library, the examples, the API/ABI checks. They run on the first row of
+# `make test`; each appends its line to the results like a cmocka suite (a failure shows in the
+# summary). Fragments add theirs: SHELL_SUITES += name. One alone: make test-suite SUITE=name.
+SHELL_SUITES := examples
+run-shell-suites: lib examples
+	@for s in $(SHELL_SUITES); do \
+		$(TEST_ENV) sh $(S)tests/suite_$$s.sh "$(row)" build/test-results.txt; done; true
+
+test-suite: lib examples
+	@rm -f build/test-results.txt
+	@$(TEST_ENV) sh $(S)tests/suite_$(SUITE).sh "$(row)" build/test-results.txt; true
+	@sh $(S)tests/summary.sh build/test-results.txt
 
 # make test-row [PLATFORM=…] [BACKEND=…] [WAKER=…] [CC=…]: one row alone, with its summary.
 test-row: test-deps
 	@rm -f build/test-results.txt
 	@$(MAKE) --no-print-directory run-tests
-	@sh tests/summary.sh build/test-results.txt
+	@sh $(S)tests/summary.sh build/test-results.txt
 
 # _init/_fini are the C runtime's (crti.o) entry points, not cmio's: musl's crti.o leaves them
 # global (glibc's hides them), so the musl row's libcmio.so exports them too.
@@ -137,21 +220,27 @@ check-exports: $(B)/libcmio.so
 	if [ -n "$$bad" ]; then echo "libcmio.so exports non-cmio symbols: $$bad"; exit 1; fi; \
 	echo "check-exports: $(variant): libcmio.so exports $$($(NM) -D --defined-only $< | grep -c ' cmio_') symbols, all cmio_*"
 
-# Every public header compiles alone, in C11 and in C++, with and without the inline fast paths.
+# Every public header compiles alone, in C11 and in C++, with and without the inline fast paths,
+# and in strict C99 (-std=c99 -pedantic: common.h asks for POSIX.1-2008 when nothing else did;
+# with a system header first, the program gives _POSIX_C_SOURCE itself).
 check-headers:
-	@for h in runtime/include/cmio/*.h generated/$(PLATFORM)/include/cmio/*.h; do \
+	@for h in $(S)runtime/include/cmio/*.h $(S)generated/$(PLATFORM)/include/cmio/*.h; do \
 		n=$$(basename $$h); \
 		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
 		printf '#include <cmio/%s>\n' $$n | $(CXX_CHECK) -std=c++11 -Wall -Wextra -Werror $(INCLUDES) -x c++ -fsyntax-only - || exit 1; \
 		printf '#include <cmio/%s>\n' $$n | $(CC) $(WFLAGS) $(INCLUDES) -DCMIO_NO_INLINE -x c -fsyntax-only - || exit 1; \
-	done; echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE)"
+		printf '#include <cmio/%s>\ntypedef int cmio_tu;\n' $$n | $(CC) $(C99_FLAGS) $(INCLUDES) -x c -fsyntax-only - || exit 1; \
+	done; \
+	printf '#include <stdio.h>\n#include <cmio/cmio.h>\n' | $(CC) $(C99_FLAGS) -D_POSIX_C_SOURCE=200809L $(INCLUDES) -x c -fsyntax-only - || exit 1; \
+	echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE) and as strict C99 (-std=c99 -pedantic)"
+C99_FLAGS = -std=c99 -pedantic -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror)
 
 test-valgrind:
 	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)
 	@rm -f build/test-results.txt
-	@CMIO_ROOT=$(CURDIR) CMIO_PYTHON="$(PYTHON)" CMIO_VALGRIND=1 CMIO_BACKEND=$(BACKEND) \
-		CMIO_WAKER=$(WAKER) sh tests/run.sh "$(row)-valgrind" build/test-results.txt $(RUN_TESTS)
-	@sh tests/summary.sh build/test-results.txt
+	@$(TEST_ENV) CMIO_VALGRIND=1 sh $(S)tests/run.sh "$(row)-valgrind" build/test-results.txt \
+		$(RUN_TESTS)
+	@sh $(S)tests/summary.sh build/test-results.txt
 
 # ---- benchmarks (bench/, see bench/README.md) ----------------------------------------------
 # bench-build: the C bench programs that need only a C compiler and cmio (loadgen, echo_raw_epoll,
@@ -160,54 +249,66 @@ test-valgrind:
 # peer servers' libraries, builds them, runs every scenario, writes bench/RESULTS.md and
 # bench/results.png; BENCH_QUICK=1 for a short run).
 BENCH_DIR := $(B)/bench
-BENCH_CFLAGS := $(WFLAGS) $(CFLAGS) -pthread
-BENCH_INCLUDES := -Iruntime/include -Igenerated/$(PLATFORM)/include
+BENCH_CFLAGS = $(WFLAGS) $(C_FLAGS) -pthread
+BENCH_INCLUDES := -I$(S)runtime/include -I$(S)generated/$(PLATFORM)/include
 
 .PHONY: bench bench-build
 bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_cmio \
 	$(BENCH_DIR)/micro $(BENCH_DIR)/alloc_count.so
 
-$(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: bench/%.c bench/bench_util.h
+$(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) $< $(LDFLAGS) -o $@
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $< $(LD_FLAGS) -o $@
 
 # Public API only: no -Iruntime (the private headers).
-$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: bench/%.c bench/bench_util.h $(B)/libcmio.a
+$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h \
+		$(B)/libcmio.a
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LDFLAGS) -o $@
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LD_FLAGS) -o $@
 
-$(BENCH_DIR)/alloc_count.so: bench/alloc_count.c
+$(BENCH_DIR)/alloc_count.so: $(S)bench/alloc_count.c
 	@mkdir -p $(@D)
-	$(CC) $(WFLAGS) -O2 -g -fPIC -shared $< -o $@
+	$(call say,CC,$<)$(CC) $(WFLAGS) $(CPPFLAGS) -O2 -g -fPIC -shared $< -o $@
 
 bench: bench-build
-	@BENCH_BIN=$(BENCH_DIR) BENCH_CC=$(CC) bash bench/run.sh
+	@cd $(SRCDIR) && BENCH_BIN=$(abspath $(BENCH_DIR)) BENCH_CC=$(CC) bash bench/run.sh
 
 # ---- generator ------------------------------------------------------------------------------
 
 generate:
-	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" codegen/generate.py
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" $(S)codegen/generate.py
 
 check-generated:
 	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	"$$py" codegen/generate.py --out "$$tmp" || exit 1; \
-	if diff -ru generated "$$tmp" > "$$tmp.diff" 2>&1; then \
-		echo "check-generated: generated/ matches idl/ ($$(find generated -type f | wc -l) files)"; \
+	"$$py" $(S)codegen/generate.py --out "$$tmp" || exit 1; \
+	if diff -ru $(S)generated "$$tmp" > "$$tmp.diff" 2>&1; then \
+		echo "check-generated: generated/ matches idl/ ($$(find $(S)generated -type f | wc -l) files)"; \
 		rm -f "$$tmp.diff"; \
 	else cat "$$tmp.diff"; rm -f "$$tmp.diff"; \
 		echo "check-generated: generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
 
+# The API table, then each baseline's status (fragments add theirs to AUDIT_STATUS).
+AUDIT_STATUS :=
 audit:
-	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" codegen/generate.py audit
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" $(S)codegen/generate.py audit
+	@for c in $(AUDIT_STATUS); do $(MAKE) --no-print-directory $$c; done
 
-FORMAT_FILES = $(wildcard runtime/*.c runtime/*.h runtime/include/cmio/*.h tests/*.c tests/*.h \
-	examples/*.c bench/*.c bench/*.h)
+FORMAT_FILES = $(wildcard $(addprefix $(S),runtime/*.c runtime/*.h runtime/include/cmio/*.h \
+	tests/*.c tests/*.h examples/*.c bench/*.c bench/*.h))
 check-format:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && \
 		echo "check-format: $(words $(FORMAT_FILES)) handwritten files match .clang-format"
 
+# Every source file carries `SPDX-License-Identifier: MIT` (tests/check-spdx.sh lists those that
+# do not).
+check-spdx:
+	@sh $(S)tests/check-spdx.sh $(SRCDIR)
+
 clean:
-	rm -rf build
+	rm -rf $(if $(filter build/%,$(B)),build,$(B))
+
+# Fragments: mk/*.mk, each a self-contained set of targets (see the top of this file).
+include $(sort $(wildcard $(S)mk/*.mk))
 
 -include $(OBJS:.o=.d)

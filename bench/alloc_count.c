@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloc_count.so — counts heap allocations of a dynamically linked process (LD_PRELOAD).
  *
  *   ALLOC_COUNT_FILE=/tmp/counts LD_PRELOAD=build/…/bench/alloc_count.so ./server …

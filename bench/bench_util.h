@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_util.h — the little the C bench programs (echo_raw_epoll, echo_cmio, loadgen, micro)
  * share. Header-only, static functions. */
 #ifndef BENCH_UTIL_H

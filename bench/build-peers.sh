@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # build-peers.sh [OUTDIR] — builds the echo servers cmio is benchmarked against, into OUTDIR
 # (default build/bench, relative to the current directory):
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cg_split.awk — self cost (Ir) of a callgrind output file, split by where the code lives.
 #
 #   awk -v bin=/path/to/server -f bench/cg_split.awk callgrind.out

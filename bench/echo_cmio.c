@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_cmio — the benchmark echo server on cmio's public API (bench/README.md has the protocol).
  *
  *   echo_cmio --tcp 127.0.0.1:0 | --unix PATH | --udp 127.0.0.1:0 [--drain] [--max-conns N]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_common.h — what the libev and libevent echo servers share: address parsing, the bound
  * socket and its ready line, and the read/echo/flush loop of one connection. Included once by
  * each server (static functions). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_libev — the benchmark's echo server on libev (ev_io watchers, ev_signal).
  *
  *   echo_libev --tcp HOST:PORT | --unix PATH | --udp HOST:PORT [--drain]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_libevent — the benchmark's echo server on libevent 2 (plain events, no bufferevents).
  *
  *   echo_libevent --tcp HOST:PORT | --unix PATH | --udp HOST:PORT [--drain]

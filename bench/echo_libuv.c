@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_libuv — the benchmark's echo server on libuv (uv_tcp, uv_pipe, uv_udp, uv_signal).
  *
  *   echo_libuv --tcp HOST:PORT | --unix PATH | --udp HOST:PORT [--drain]

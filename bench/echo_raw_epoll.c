@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_raw_epoll — the reference echo server: the edge-triggered epoll loop a C programmer writes
  * by hand (epoll_wait, accept4, read, write), following the protocol in bench/README.md.
  *

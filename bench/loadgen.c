@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loadgen — the load generator of the cmio benchmarks, on raw edge-triggered epoll.
  *
  *   loadgen --connect ADDR --proto tcp|unix|udp --conns N --size S [--pipeline P] [--lockstep]

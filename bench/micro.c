@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* micro — micro benchmarks of cmio's readiness core (public API only).
  *
  *   micro [--quick]          (CMIO_BACKEND=poll CMIO_WAKER=pipe for the poll(2) backend)

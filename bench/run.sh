@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh — cmio's benchmark suite (`make bench`; bench/README.md describes it).
 #
 #   make bench                  full run (< 10 min): 7 interleaved rounds, 10 000/20 000 round trips

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Load and validate the cmio IDL (idl/*.yaml) against idl/schema.yaml, then build the model
 the templates render. Every problem is reported as `file:line: message`."""
 
@@ -220,6 +221,17 @@ def _c_params(p, tinfo):
 
 RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int", "count": "int"}
 
+# The files of idl/ that are not type or mixin files.
+NOT_TYPE_FILES = ("schema.yaml", "platforms.yaml", "types.yaml", "runtime.yaml")
+# What each result kind returns (the reference's "Returns" line).
+RESULT_DOC = {
+    "status": "0, or a negative errno.",
+    "bytes": "The number of bytes transferred, or a negative errno.",
+    "fd": "The file descriptor, or a negative errno.",
+    "count": "The number of datagrams transferred, or a negative errno when none was.",
+}
+ERROR_KEY = re.compile(r"^(E[A-Z0-9]+|other)$")
+
 # Kinds that a platform can only have when its table entry says how: kind -> (key, "cannot" value).
 PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
 
@@ -242,6 +254,13 @@ def load(idl_dir):
             if c not in (kind.get("calls") or {}):
                 v.err(disp("schema.yaml"), ln,
                       f"kind '{kname}': inline call '{c}' is not one of its calls")
+    kind_errors = schema.get("kind_errors") or {}
+    for kname, errs in kind_errors.items():
+        kline = kind_errors.key_lines.get(kname, 1)
+        if kname not in schema["kinds"]:
+            v.err(disp("schema.yaml"), kline, f"kind_errors: unknown kind '{kname}'")
+        v.check(errs, v.defs["errors"], disp("schema.yaml"), kline, f"kind_errors '{kname}'")
+        _check_error_keys(v, disp("schema.yaml"), errs, kline)
     v.check(plat_doc, v.defs["platforms_file"], disp("platforms.yaml"), 1, "the platform table")
     v.check(types_doc, v.defs["types_file"], disp("types.yaml"), 1, "the type table")
     if v.errors:
@@ -265,7 +284,7 @@ def load(idl_dir):
 
     # Type and mixin files: every other *.yaml in idl/.
     files = sorted(f for f in os.listdir(idl_dir) if f.endswith(".yaml")
-                   and f not in ("schema.yaml", "platforms.yaml", "types.yaml"))
+                   and f not in NOT_TYPE_FILES)
     docs = [(f, load_yaml(os.path.join(idl_dir, f), disp(f))) for f in files]
     type_docs = [(f, d) for f, d in docs if isinstance(d, dict) and "mixin" not in d]
     mixin_docs = [(f, d) for f, d in docs if isinstance(d, dict) and "mixin" in d]
@@ -311,7 +330,9 @@ def load(idl_dir):
                           f"(first at {disp(first_f)}:{first_line})")
                 continue
             seen[op["name"]] = (of, line)
-            ops.append(_build_op(v, disp(of), op, d, types, socket_types, groups, platforms))
+            ops.append(_build_op(v, disp(of), op, d, types, socket_types, groups, platforms,
+                                 kind_errors.get(op["kind"]) or {},
+                                 schema.get("call_syscalls") or {}))
         model_types.append({
             "name": d["type"], "c_type": f"cmio_{d['type']}", "file": f"idl/{f}",
             "mio": d["mio"], "doc": d["doc"], "self": d["self"], "ops": ops,
@@ -338,10 +359,154 @@ def load(idl_dir):
         p = dict(plat_doc["platforms"][name])
         p["name"] = name
         plats.append(p)
-    return {"platforms": plats, "groups": groups, "types": model_types, "type_table": types}
+    runtime = _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms, schema)
+    seen = {op["c_name"]: op["source"] for t in model_types for op in t["ops"]}
+    for fn in runtime["functions"] + runtime["private"]:
+        if fn["c_name"] in seen:
+            v.err(fn["source"].rsplit(":", 1)[0], int(fn["source"].rsplit(":", 1)[1]),
+                  f"function '{fn['c_name']}' is already defined at {seen[fn['c_name']]}")
+        seen[fn["c_name"]] = fn["source"]
+    if v.errors:
+        raise IdlError(v.errors)
+    return {"platforms": plats, "groups": groups, "types": model_types, "type_table": types,
+            "runtime": runtime}
 
 
-def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
+def _check_error_keys(v, fname, errs, line):
+    if not isinstance(errs, dict):
+        return
+    for k in errs:
+        if not ERROR_KEY.match(k):
+            v.err(fname, errs.key_lines.get(k, line) if getattr(errs, "key_lines", None) else line,
+                  f"errors: '{k}' is not an errno name (EAGAIN, …) or 'other'")
+
+
+def _norm_c(t):
+    """A C type written one way: single spaces, 'T *' / 'T **'."""
+    t = " ".join(t.split())
+    t = re.sub(r"\s*\*\s*", "*", t)
+    return re.sub(r"(?<=[^*])\*", " *", t)
+
+
+def _decl(c, name):
+    c = _norm_c(c)
+    return f"{c}{name}" if c.endswith("*") else f"{c} {name}"
+
+
+def decl_type(decl):
+    """The type of a C parameter declaration ('const cmio_sockaddr *addr' -> 'const cmio_sockaddr *')."""
+    return _norm_c(re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\s*$", "", decl))
+
+
+def _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms, schema):
+    """idl/runtime.yaml: the handwritten functions, validated; {doc, groups, functions, private}."""
+    fname = disp("runtime.yaml")
+    doc = load_yaml(os.path.join(idl_dir, "runtime.yaml"), fname)
+    v.check(doc, v.defs["runtime_file"], fname, getattr(doc, "line", 1), "the runtime API")
+    if v.errors:
+        raise IdlError(v.errors)
+    backends = set(v.defs["platform"]["keys"]["backends"]["items"]["values"])
+    bool_keys = {k for k, spec in v.defs["platform"]["keys"].items() if spec.get("type") == "bool"}
+
+    def build(fn, group, private):
+        line = fn.line
+        name = fn["name"]
+        prefix = "cmio__" if private else "cmio_"
+        if not name.startswith(prefix) or (not private and name.startswith("cmio__")):
+            what = "a private function" if private else "a function"
+            v.err(fname, line, f"{what}'s name must start with '{prefix}': '{name}'")
+        _check_error_keys(v, fname, fn["errors"], line)
+        for b in fn.get("backends") or {}:
+            if b not in backends:
+                v.err(fname, fn["backends"].key_lines.get(b, line),
+                      f"function '{name}': unknown backend '{b}' (known: {', '.join(sorted(backends))})")
+        avail = _expand(fn["available"], groups, platforms)
+        when = fn.get("when")
+        if when is not None:
+            if when not in bool_keys:
+                v.err(fname, fn.key_lines.get("when", line),
+                      f"function '{name}': 'when' must name a true/false key of the platform "
+                      f"table ({', '.join(sorted(bool_keys))}), not '{when}'")
+            else:
+                avail = [p for p in avail if plat_doc["platforms"][p][when]]
+        if fn["result"].strip() != "void" and not fn.get("returns"):
+            v.err(fname, line, f"function '{name}' returns {fn['result']}: say what in `returns`")
+        params = [dict(p, c=_norm_c(p["c"]), decl=_decl(p["c"], p["name"]), label=p["name"])
+                  for p in fn["params"]]
+        return {
+            "name": name, "c_name": name, "group": group, "doc": " ".join(fn["doc"].split()),
+            "mio": fn.get("mio"), "result_c": _norm_c(fn["result"]), "params": params,
+            "c_params": [p["decl"] for p in params],
+            "returns": fn.get("returns"), "available": avail, "inline": fn["inline"],
+            "errors": [{"code": k, "text": " ".join(t.split())} for k, t in fn["errors"].items()],
+            "backends": [{"name": b, "text": " ".join(t.split())}
+                         for b, t in (fn.get("backends") or {}).items()],
+            "private": private, "source": f"{fname}:{line}", "header": fn.get("header"),
+        }
+
+    out_groups, functions = [], []
+    for g in doc["groups"]:
+        fns = [build(fn, g["name"], False) for fn in g["functions"]]
+        functions += fns
+        out_groups.append({"name": g["name"], "header": g["header"], "mio": g.get("mio"),
+                           "doc": " ".join(g["doc"].split()), "functions": fns})
+    private = [build(fn, "private", True) for fn in doc["private"]]
+    return {"doc": " ".join(doc["runtime"].split()), "groups": out_groups,
+            "functions": functions, "private": private}
+
+
+def _op_errors(op, tdoc, params, kind_errs, call_syscalls, rearm):
+    """The errors of a generated op: the wrapper's checks (-EINVAL, -EBADF), its kind's, its own."""
+    self_name = tdoc["self"]
+    nulls = [self_name] + [p["name"] for p in params
+                           if (p["pass_"] == "pointer" and not p["nullable"])
+                           or (p["pass_"] == "value" and p["dir"] == "out")]
+    einval = [(" or ".join([", ".join(nulls[:-1]), nulls[-1]]) if len(nulls) > 1 else nulls[0])
+              + " is NULL"]
+    for p in params:
+        if p["pass_"] == "buffer":
+            einval.append(f"{p['name']} is NULL and {p['len_name']} is not 0")
+        if p.get("len_name") == "iovcnt":
+            einval.append("iovcnt is negative or more than IOV_MAX")
+    errs = {"EINVAL": einval}
+    self_mode = op.get("_self_mode")
+    if self_mode in ("mut", "const"):
+        errs["EBADF"] = [f"{self_name} is empty (all zero) or already closed"]
+    for p in params:  # sockopt_set's range check of a u32 (templates/ops.c.j2)
+        if op["kind"] == "sockopt_set" and p["type"] == "u32":
+            einval.append(f"{p['name']} is more than INT_MAX (255 for an option the platform "
+                          "keeps in a byte)")
+    for p in params:  # the address checks of ops.c.j2's addr_in
+        if p["dir"] != "in":
+            continue
+        if p["type"] == "sockaddr":
+            einval.append(f"{p['name']} is empty or malformed")
+            errs.setdefault("EAFNOSUPPORT", []).append(
+                f"{p['name']} is neither IPv4 nor IPv6, or not the socket's family")
+        elif p["type"] == "unix_addr":
+            einval.append(f"{p['name']} is not a valid Unix-domain address")
+        elif p["type"] == "path":
+            einval.append(f"{p['name']} is \"\"")
+            errs.setdefault("ENAMETOOLONG", []).append(
+                f"{p['name']} is longer than CMIO_UNIX_PATH_MAX bytes (never truncated)")
+    steps = [f"{call_syscalls.get(st, st)}(2)" for st in op.get("steps") or []]
+    subst = {"type": tdoc["type"], "self": self_name, "rearm": rearm or "",
+             "call": call_syscalls.get(op.get("call"), op.get("call") or ""),
+             "steps": ", ".join(steps) if steps else "its steps"}
+    for source in (kind_errs, op["errors"]):
+        for code, text in source.items():
+            text = " ".join(text.split())
+            for k, val in subst.items():
+                text = text.replace("{" + k + "}", val)
+            errs.setdefault(code, []).append(text.rstrip("."))
+    order = ["EINVAL", "EBADF"]
+    codes = order + sorted(c for c in errs if c not in order and c != "other") + ["other"]
+    return [{"code": c, "text": "; ".join(t.rstrip(".") for t in errs[c]) + "."}
+            for c in codes if c in errs]
+
+
+def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_errs=None,
+              call_syscalls=None):
     kind = v.kinds[op["kind"]]
     line = op.line
     key_line = lambda k: op.key_lines.get(k, line)  # noqa: E731
@@ -410,7 +575,22 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms):
     self_c = {"out": f"cmio_{tdoc['type']} *", "mut": f"cmio_{tdoc['type']} *",
               "const": f"const cmio_{tdoc['type']} *"}[kind["self"]] + tdoc["self"]
     doc = op["doc"].replace("{type}", tdoc["type"])
+    _check_error_keys(v, fname, op["errors"], line)
+    errors = _op_errors(dict(op, _self_mode=kind["self"]), tdoc, params, kind_errs or {},
+                        call_syscalls or {}, rearm)
+    # The parameters as the reference documents them: self first; a buffer is "buf, len".
+    self_doc = {"out": f"Receives the new {tdoc['type']}; written only on success.",
+                "mut": f"The {tdoc['type']}.",
+                "const": f"The {tdoc['type']} (not changed)."}[kind["self"]]
+    ref_params = [{"label": tdoc["self"], "dir": "out" if kind["self"] == "out" else "in",
+                   "nullable": False, "doc": self_doc}]
+    for p in params:
+        ref_params.append({
+            "label": p["name"] + (f", {p['len_name']}" if p["pass_"] == "buffer" else ""),
+            "dir": p["dir"], "nullable": p["nullable"],
+            "doc": " ".join(p["doc"].replace("{type}", tdoc["type"]).split())})
     return {
+        "errors": errors, "ref_params": ref_params, "returns": RESULT_DOC[op["result"]],
         "name": op["name"], "kind": op["kind"], "doc": doc.strip(),
         "mio": op.get("mio") or f"{tdoc['mio'].split('::')[-1]}::{op['name']}",
         "c_name": f"cmio_{tdoc['type']}_{op['name']}",

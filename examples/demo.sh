@@ -1,11 +1,15 @@
 #!/bin/sh
-# demo.sh [BINDIR] — the echo server and three clients, on an ephemeral port (`make demo`).
+# SPDX-License-Identifier: MIT
+# demo.sh [BINDIR] — the echo server and three clients, on an ephemeral port (`make demo`);
+# then the Unix-socket echo and the waker example.
 #
 # Starts tcp_server on port 0 in the background, waits (at most 5 s) for its
 # "listening on ADDR" line, runs three clients against ADDR at the same time (1, 100 and
 # 20000 messages), stops the server with SIGTERM and waits (at most 5 s) for it to exit.
-# Exits 0 only if every client verified its echo and the server exited with status 0.
-# Needs only a POSIX sh and the two example binaries.
+# Exits 0 only if every client verified its echo and the server exited with status 0, unix_echo
+# verified its clients and waker stopped cleanly on SIGTERM. Needs only a POSIX sh and the example
+# binaries (udp_server and tcp_listenfd_server need a peer: `make test` runs them,
+# tests/suite_examples.sh).
 set -u
 
 bindir=${1:-build/linux-gcc/examples}
@@ -99,9 +103,44 @@ server_pid=
 echo "demo: server log:"
 sed 's/^/demo:   /' "$tmp/server.err"
 
-if [ "$ok" -eq 3 ] && [ "$server_status" = 0 ]; then
-    echo "demo: OK: 3 of 3 clients verified their echo; the server exited with status 0"
-    exit 0
+if [ "$ok" -ne 3 ] || [ "$server_status" != 0 ]; then
+    echo "demo: FAILED: $ok of 3 clients succeeded; server exit status: $server_status" >&2
+    exit 1
 fi
-echo "demo: FAILED: $ok of 3 clients succeeded; server exit status: $server_status" >&2
-exit 1
+echo "demo: OK: 3 of 3 clients verified their echo; the server exited with status 0"
+
+# ---- 4. the Unix-socket echo (self-checking) and the waker (a thread, then SIGTERM) ----
+if [ -x "$bindir/unix_echo" ]; then
+    if "$bindir/unix_echo" "$tmp/echo.sock" >"$tmp/unix.out" 2>&1; then
+        grep -v 'accepted a client' "$tmp/unix.out" | sed 's/^/demo: /'
+    else
+        cat "$tmp/unix.out" >&2
+        echo "demo: FAILED: unix_echo" >&2
+        exit 1
+    fi
+fi
+if [ -x "$bindir/waker" ]; then
+    "$bindir/waker" --jobs 10000 >"$tmp/waker.out" 2>&1 &
+    server_pid=$!
+    i=0
+    until grep -q "processed" "$tmp/waker.out" 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt 50 ] || ! kill -0 "$server_pid" 2>/dev/null; then
+            echo "demo: FAILED: waker did not process its jobs within 5 s" >&2
+            cat "$tmp/waker.out" >&2
+            exit 1
+        fi
+        nap
+    done
+    kill -TERM "$server_pid"
+    if wait_gone "$server_pid" && wait "$server_pid"; then
+        server_pid=
+        sed 's/^/demo: /' "$tmp/waker.out"
+    else
+        echo "demo: FAILED: waker did not stop cleanly on SIGTERM" >&2
+        cat "$tmp/waker.out" >&2
+        exit 1
+    fi
+fi
+echo "demo: OK: every example ran"
+exit 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp_client — sends messages to an echo server with cmio and checks what comes back.
  *
  *   tcp_client HOST:PORT [MESSAGES]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp_server — an edge-triggered TCP echo server on cmio (mio's examples/tcp_server.rs in C).
  *
  *   tcp_server [PORT] [--max-conns N]

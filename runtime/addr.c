@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — IPv4/IPv6 socket addresses: strict parsing and formatting.
  *
  * Accepted text: "a.b.c.d:port" and "[ipv6]:port" or "[ipv6%scope]:port" with a numeric scope.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — the epoll backend (Linux, Android).
  *
  * Modelled on mio's src/sys/unix/selector/epoll.rs: every registration is edge-triggered, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — the poll(2) backend, as mio's src/sys/unix/selector/poll.rs.
  *
  * poll(2) is level-triggered; users get edge-triggered semantics all the same. When an fd's

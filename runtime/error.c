@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — errno names and descriptions (cmio_strerror, cmio_err_name).
  *
  * One static table, built from X-macro lists, replaces strerror(3): no locale, no global buffer,

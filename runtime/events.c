@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — the events buffer and the event accessors.
  *
  * On Linux a cmio_event is the kernel's struct epoll_event, read in place. The readiness mapping

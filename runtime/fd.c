@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — file descriptor helpers: flags, pipes. */
 #include "internal.h"
 

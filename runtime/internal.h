@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — private declarations shared by runtime/ and the generated wrappers.
  * Nothing here is exported from libcmio.so (symbols are hidden by default). */
 #ifndef CMIO_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — the registration state every socket carries (mio's IoSource).
  *
  * A source remembers the selector it is registered with and holds a reference to it, so a socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — socket helpers shared by the generated wrappers. */
 #include "net.h"
 

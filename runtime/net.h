@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — socket helpers the generated wrappers call (net.c). Private to libcmio. */
 #ifndef CMIO_NET_H
 #define CMIO_NET_H

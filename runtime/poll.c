@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — Poll and Registry: argument checks, selector sharing, timeouts.
  *
  * The work is done by the backend (backend_epoll.c, …) through struct cmio_backend. A poll owns

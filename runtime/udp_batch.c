@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — batched UDP: sendmmsg/recvmmsg where the platform table says so (CMIO_BATCH_MMSG),
  * else a loop of sendto/recvfrom. Both return how many datagrams moved, or a negative errno when
  * the first one failed; *stop is the negative errno that ended the batch before `count` (0 when all

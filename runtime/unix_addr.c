@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — Unix-domain socket addresses. */
 #include <cmio/unix.h>
 

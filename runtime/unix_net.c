@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — Unix-domain socket helpers: names, peer credentials, fd passing (SCM_RIGHTS).
  * Which variant is built comes from the platform table (cmio/platform.h). */
 #include "net.h"

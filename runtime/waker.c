@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — Waker (mio's Waker): an fd registered READABLE under the waker's token that
  * cmio_waker_wake() makes readable from any thread. The kind (eventfd, pipe) comes from the
  * platform table, or CMIO_WAKER; each kind is one small file (waker_eventfd.c, waker_pipe.c).

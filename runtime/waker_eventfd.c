@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — eventfd waker (Linux), as mio's src/sys/unix/waker/eventfd.rs: one fd, read and
  * written. It is never drained on epoll: every write is a new edge. */
 #include "internal.h"

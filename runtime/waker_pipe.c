@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio runtime — pipe waker, as mio's src/sys/unix/waker/pipe.rs, for platforms without eventfd.
  * Both ends are non-blocking: a full pipe neither blocks the waker nor loses the wake (it is
  * drained, then written again; a full pipe is readable anyway). */

@@ -1,7 +1,8 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what `make test` needs and this machine lacks: cmocka, a Python with Jinja2 + PyYAML
-# (for check-generated), clang-format. As root it runs apt-get and says so; otherwise it prints
-# the exact command and fails.
+# (for check-generated), clang-format, g++, pkg-config, cmake, abigail-tools. As root it runs
+# apt-get and says so; otherwise it prints the exact command and fails.
 set -u
 here=$(dirname "$0")
 missing=""
@@ -14,6 +15,11 @@ have_cmocka() {
 have_cmocka || missing="$missing libcmocka-dev"
 "$here/../codegen/find-python" >/dev/null 2>&1 || missing="$missing python3-jinja2 python3-yaml"
 command -v "${CLANG_FORMAT:-clang-format}" >/dev/null 2>&1 || missing="$missing clang-format"
+# The installation suite (pkg-config, C++ and CMake consumers) and the ABI check (libabigail).
+command -v g++ >/dev/null 2>&1 || missing="$missing g++"
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+command -v cmake >/dev/null 2>&1 || missing="$missing cmake"
+command -v abidiff >/dev/null 2>&1 || missing="$missing abigail-tools"
 
 [ -z "$missing" ] && exit 0
 

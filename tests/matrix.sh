@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # matrix.sh [ROW...]: the platform test matrix (`make test-matrix`). Each row builds libcmio and
 # every test suite with its own compiler/libc/target and runs all suites (`make run-tests`, so
 # check-exports and check-headers too); then one combined summary (tests/summary.sh) whose last

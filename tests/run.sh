@@ -1,7 +1,12 @@
 #!/bin/sh
-# run.sh ROW RESULTS TEST...: runs each cmocka suite of one build row, shows its output, and
-# appends "ROW SUITE PASSED FAILED SKIPPED" to RESULTS. A suite that crashes, hangs (5 min) or
-# exits non-zero without a cmocka failure count is counted as one failure.
+# SPDX-License-Identifier: MIT
+# run.sh ROW RESULTS TEST...: runs each cmocka suite of one build row and appends
+# "ROW SUITE PASSED FAILED SKIPPED" to RESULTS. A suite that crashes, hangs (5 min) or exits
+# non-zero without a cmocka failure count is counted as one failure.
+#
+# Output: one line per suite ("  PASS test_poll  42 passed, 1 skipped"), then for each skipped
+# test its name and the reason it printed; a failing suite's whole output is shown. V=1 shows
+# every suite's whole output.
 # CMIO_VALGRIND=1 runs every suite under valgrind (errors and definite leaks fail the suite);
 # CMIO_RUNNER (e.g. "qemu-s390x -L /usr/s390x-linux-gnu") runs each suite under an emulator.
 set -u
@@ -22,16 +27,30 @@ for t in "$@"; do
         timeout 300 ${CMIO_RUNNER:-} "$t" >"$out" 2>&1
     fi
     rc=$?
-    cat "$out"
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
     failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
     skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
     passed=${passed:-0}
     failed=${failed:-0}
     skipped=${skipped:-0}
+    status=PASS
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-        echo "run.sh: $row/$name exited with status $rc (crash, timeout or valgrind error)"
+        echo "run.sh: $row/$name exited with status $rc (crash, timeout or valgrind error)" >>"$out"
         failed=1
+    fi
+    [ "$failed" -gt 0 ] && status=FAIL
+    [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] && status=FAIL && failed=1
+    if [ "$status" = FAIL ] || [ "${V:-}" = 1 ]; then
+        cat "$out"
+    fi
+    printf '  %s %-22s %4d passed, %d failed, %d skipped\n' "$status" "$name" "$passed" "$failed" \
+        "$skipped"
+    if [ "$status" = PASS ] && [ "$skipped" -gt 0 ] && [ "${V:-}" != 1 ]; then
+        # Each skipped test with what it printed between its RUN and SKIPPED lines (the reason).
+        awk '/^\[ RUN      \]/ { n = 0; next }
+             /^\[  SKIPPED \] [^0-9]/ { if (seen[$4]++) next; printf "       skipped %s", $4; for (i = 1; i <= n; i++) printf "%s%s", (i == 1 ? ": " : "; "), l[i]; printf "\n"; n = 0; next }
+             /^\[/ { n = 0; next }
+             { l[++n] = $0 }' "$out"
     fi
     echo "$row $name $passed $failed $skipped" >>"$results"
     rm -f "$out"

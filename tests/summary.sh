@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # summary.sh RESULTS: per-row counts, then one closing line "cmio: N passed, N failed, N skipped".
 # Exits non-zero when anything failed or nothing ran.
 set -u

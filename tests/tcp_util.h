@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — shared TCP helpers for test_tcp_listener.c and test_tcp_stream.c (header-only,
  * static inline). Include after test_util.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — socket address parsing, formatting and accessors. */
 #include <cmio/addr.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the generator (codegen/generate.py and codegen/idl.py).
  *
  * Every directory tests/idl-bad/<case>/ is one bad-IDL test: its files replace (or join) the

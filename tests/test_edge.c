@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — edge-triggered semantics that every backend must give alike (issue 9's defects on
  * the poll(2) backend): read-closed after an undrained READABLE, fairness when more sources are
  * ready than the events buffer holds, re-arming one direction only, short UDP batches re-arm,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — an all-zero socket struct is empty, on every type: every operation on it returns
  * -EBADF and closing it touches no fd (not fd 0, which an all-zero fd field would name). Static
  * storage, calloc'd connection tables and `= {0}` are the natural C patterns. The CMIO_*_INIT

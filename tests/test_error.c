@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_strerror / cmio_err_name. */
 #include <cmio/error.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the examples users copy keep working under stress: examples/tcp_server.c serves
  * clients again after running out of file descriptors (an accept error must not stop an
  * edge-triggered accept loop for good). Runs the real example binary ($CMIO_EXAMPLES, set by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the inline fast paths of the public headers and the exported functions behind them.
  *
  * The generated headers define the one-system-call operations (read, write, send, recv, peek;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the io_source glue the generated socket wrappers build on. */
 #include "internal.h"
 

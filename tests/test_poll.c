@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — Poll, Registry, Events and Event on raw file descriptors. */
 #include "internal.h"
 

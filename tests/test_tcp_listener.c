@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_tcp_listener: bind, accept, addresses, options, fd ownership, registration.
  * Everything runs on 127.0.0.1 / ::1 with ephemeral ports; every wait is a bounded event wait. */
 #include <cmio/cmio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_tcp_stream: connect, echo over IPv4/IPv6 driven by poll events, shutdown,
  * options, peek, vectored I/O, a 64 MiB transfer, resets without SIGPIPE, fd ownership and
  * registration. Everything runs on 127.0.0.1 / ::1 with ephemeral ports; every wait is a

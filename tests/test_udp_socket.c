@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_udp_socket: bind, addresses, unconnected and connected datagrams, peeking,
  * truncation, socket options, multicast on loopback, ICMP errors, batches, fd ownership and
  * registration. Everything runs on 127.0.0.1 / ::1 (plus an administratively scoped IPv4 group and

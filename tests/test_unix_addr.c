@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_unix_addr: pathname, abstract (Linux) and unnamed addresses, their accessors,
  * equality and conversion from what the kernel returns; lengths at and past the sun_path limit
  * (refused with -ENAMETOOLONG, never truncated — also through a real bind). */

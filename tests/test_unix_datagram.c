@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_unix_datagram: bind (path, address, abstract on Linux), unbound, pair,
  * connect, addresses, send_to/recv_from with unnamed and pathname senders, send/recv, truncation
  * of oversized datagrams, edge-triggered readiness, shutdown, take_error, fd passing (content,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_unix_listener: bind by path and by address (abstract on Linux), accept
  * (non-blocking, close-on-exec, -EAGAIN when nothing is pending, edge-triggered readiness),
  * local_addr, take_error, fd ownership (from_fd/as_fd/into_fd), registration and close. Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_unix_stream: echo through a listener at a path and (Linux) at an abstract
  * name driven by poll events, connect errors, pair, addresses, shutdown, read/write/readv/writev,
  * peer close without SIGPIPE, take_error, fd passing (SCM_RIGHTS: content, close-on-exec,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — small shared helpers (header-only, static inline). Include after the system
  * headers a test needs; this header brings in cmocka itself. */
 #ifndef CMIO_TEST_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — Waker (eventfd on Linux). */
 #include <pthread.h>
 #include <signal.h>

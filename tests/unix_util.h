@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — shared Unix-domain socket helpers for test_unix_addr.c, test_unix_listener.c,
  * test_unix_stream.c and test_unix_datagram.c (header-only, static inline). Include after
  * test_util.h.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain: cmocka for the cmio matrix row "i386" (tests/matrix.sh). Debian's
 # gcc-i686-linux-gnu + libc6-dev-i386-cross; the sysroot is /usr/i686-linux-gnu.
 set(CMAKE_SYSTEM_NAME Linux)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain: cmocka for the cmio matrix row "s390x" (tests/matrix.sh). Debian's
 # gcc-s390x-linux-gnu + libc6-dev-s390x-cross; the sysroot is /usr/s390x-linux-gnu.
 set(CMAKE_SYSTEM_NAME Linux)

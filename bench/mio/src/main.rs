@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! echo_mio — the benchmark's echo server on Rust mio 0.8, the library cmio ports.
 //!
 //!   echo_mio --tcp HOST:PORT | --unix PATH | --udp HOST:PORT [--drain]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — IPv4/IPv6 socket addresses (mio/std's SocketAddr).
  *
  * A cmio_sockaddr is a plain value: copy it, compare it with cmio_sockaddr_equal(), and pass it by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — common definitions shared by every public header.
  *
  * Conventions (the whole API follows them):
@@ -7,6 +8,20 @@
  */
 #ifndef CMIO_COMMON_H
 #define CMIO_COMMON_H
+
+/* cmio's API is POSIX (struct timespec, ssize_t, socklen_t), which strict ISO C modes (-std=c99,
+ * -std=c11) hide unless a feature macro asks for it. When the program asked for no feature set at
+ * all, ask for POSIX.1-2008 here, before any system header: a cmio header included first is then
+ * enough. A program that sets its own (_POSIX_C_SOURCE, _XOPEN_SOURCE, _GNU_SOURCE,
+ * _DEFAULT_SOURCE, _BSD_SOURCE) keeps it; in strict C99 it must give at least
+ * _POSIX_C_SOURCE 200809L, or include a cmio header before any system header (poll.h says so
+ * with an #error on glibc). Non-strict modes (gnu99, gnu11, the compilers' defaults) need
+ * nothing. */
+#if defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) &&            \
+    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) &&                 \
+    !defined(_POSIX_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — one datagram of a batched send or receive (cmio_udp_socket_send_batch / _recv_batch). */
 #ifndef CMIO_DATAGRAM_H
 #define CMIO_DATAGRAM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — error names.
  *
  * Every cmio function reports failure as a negative errno value. These helpers turn such a value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — the state every socket type carries (mio's IoSource).
  *
  * Socket structs (cmio_tcp_stream, …) are small and caller-owned; each embeds a cmio_io_source.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — the readiness core: Poll, Registry, Events, Event, Token, Interest (mio's API).
  *
  * Readiness is edge-triggered: after an event, keep doing the operation (read, write, accept, …)
@@ -12,6 +13,11 @@
 #include <cmio/common.h>
 
 #include <time.h>
+
+#if defined(__GLIBC__) && !defined(__USE_POSIX199309) && !defined(__USE_ISOC11)
+#error                                                                                             \
+    "cmio: struct timespec is not declared: in strict C99 compile with -D_POSIX_C_SOURCE=200809L (or -std=gnu99), or include a cmio header before any system header"
+#endif
 
 CMIO_EXTERN_C_BEGIN
 
@@ -113,14 +119,33 @@ CMIO_API const cmio_event *cmio_events_first(const cmio_events *events);
 CMIO_API const cmio_event *cmio_events_next(const cmio_events *events, const cmio_event *event);
 
 /* ---- Event --------------------------------------------------------------------------------- */
+/* The accessors map the backend's bits as mio does on that backend; NULL gives 0 / false. The
+ * poll(2) backend reports the same bits with POLL* for EPOLL*. Per backend (man 3 cmio_event_is_*
+ * and idl/runtime.yaml `backends` say it for every backend):
+ *   readable      epoll: EPOLLIN or EPOLLPRI            poll: POLLIN or POLLPRI
+ *   writable      epoll: EPOLLOUT                        poll: POLLOUT
+ *   error         epoll: EPOLLERR                        poll: POLLERR (once until re-armed)
+ *   read_closed   EPOLLHUP, or EPOLLIN with EPOLLRDHUP   poll: the same; without POLLRDHUP
+ *                                                        (not Linux) only POLLHUP
+ *   write_closed  EPOLLHUP, or EPOLLOUT with EPOLLERR, or EPOLLERR alone; poll: the same
+ *   priority      EPOLLPRI                               poll: POLLPRI
+ *   aio, lio      always false on epoll and poll (mio: FreeBSD kqueue only) */
 
+/* The token the source was registered with. */
 CMIO_API cmio_token cmio_event_token(const cmio_event *event);
+/* Data to read, a connection to accept, or priority data. */
 CMIO_API bool cmio_event_is_readable(const cmio_event *event);
+/* Room to write (a connecting stream finished connecting, or failed: see take_error). */
 CMIO_API bool cmio_event_is_writable(const cmio_event *event);
+/* A pending socket error (read it with cmio_<type>_take_error); reported without interest. */
 CMIO_API bool cmio_event_is_error(const cmio_event *event);
+/* The peer shut its write half down (reads return 0 once drained), or both halves are closed. */
 CMIO_API bool cmio_event_is_read_closed(const cmio_event *event);
+/* The peer is gone (writes fail with -EPIPE/-ECONNRESET), or both halves are closed. */
 CMIO_API bool cmio_event_is_write_closed(const cmio_event *event);
+/* Priority (out-of-band) data; only with CMIO_INTEREST_PRIORITY where the platform has it. */
 CMIO_API bool cmio_event_is_priority(const cmio_event *event);
+/* An AIO / lio_listio completion (kqueue on FreeBSD); false on epoll and poll(2). */
 CMIO_API bool cmio_event_is_aio(const cmio_event *event);
 CMIO_API bool cmio_event_is_lio(const cmio_event *event);
 

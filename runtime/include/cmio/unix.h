@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio — Unix-domain sockets: addresses (std's os::unix::net::SocketAddr), peer credentials and
  * file-descriptor passing buffers.
  *
