@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixDatagram::bind — idl/unix_datagram.yaml:10 */
+/* UnixDatagram::bind — idl/unix_datagram.yaml:11 */
 int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -42,7 +42,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:19 */
+/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:20 */
 int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -68,7 +68,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::unbound — idl/unix_datagram.yaml:28 */
+/* UnixDatagram::unbound — idl/unix_datagram.yaml:29 */
 int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
 {
     if (sock == NULL)
@@ -81,7 +81,7 @@ int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
     return 0;
 }
 
-/* UnixDatagram::pair — idl/unix_datagram.yaml:34 */
+/* UnixDatagram::pair — idl/unix_datagram.yaml:35 */
 int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
 {
     if (sock == NULL || other == NULL)
@@ -96,7 +96,7 @@ int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
     return 0;
 }
 
-/* UnixDatagram::connect — idl/unix_datagram.yaml:42 */
+/* UnixDatagram::connect — idl/unix_datagram.yaml:43 */
 int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -113,7 +113,7 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UnixDatagram::local_addr — idl/unix_datagram.yaml:49 */
+/* UnixDatagram::local_addr — idl/unix_datagram.yaml:50 */
 int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -122,7 +122,7 @@ int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr
     return cmio__getname_unix(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:57 */
+/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:58 */
 int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -131,7 +131,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UnixDatagram::recv_from — idl/unix_datagram.yaml:65 */
+/* UnixDatagram::recv_from — idl/unix_datagram.yaml:66 */
 ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t len,
                                      cmio_unix_addr *source)
 {
@@ -147,14 +147,14 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixDatagram::recv — idl/unix_datagram.yaml:75 */
+/* UnixDatagram::recv — idl/unix_datagram.yaml:76 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_recv)(cmio_unix_datagram *sock, void *buf, size_t len)
 {
     return cmio__unix_datagram_recv(sock, buf, len);
 }
 
-/* UnixDatagram::send_to — idl/unix_datagram.yaml:84 */
+/* UnixDatagram::send_to — idl/unix_datagram.yaml:85 */
 ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, size_t len,
                                    const char *path)
 {
@@ -173,14 +173,14 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UnixDatagram::send — idl/unix_datagram.yaml:94 */
+/* UnixDatagram::send — idl/unix_datagram.yaml:95 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_send)(cmio_unix_datagram *sock, const void *buf, size_t len)
 {
     return cmio__unix_datagram_send(sock, buf, len);
 }
 
-/* UnixDatagram::take_error — idl/unix_datagram.yaml:103 */
+/* UnixDatagram::take_error — idl/unix_datagram.yaml:104 */
 int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -194,7 +194,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     return 0;
 }
 
-/* UnixDatagram::shutdown — idl/unix_datagram.yaml:110 */
+/* UnixDatagram::shutdown — idl/unix_datagram.yaml:111 */
 int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
 {
     if (sock == NULL)
@@ -206,7 +206,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:117 */
+/* none (cmio extension) — idl/unix_datagram.yaml:118 */
 ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                     const int *fds, size_t nfds)
 {
@@ -217,7 +217,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:130 */
+/* none (cmio extension) — idl/unix_datagram.yaml:131 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UdpSocket::bind — idl/udp_socket.yaml:11 */
+/* UdpSocket::bind — idl/udp_socket.yaml:12 */
 int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -40,7 +40,7 @@ fail:
     return rc;
 }
 
-/* UdpSocket::local_addr — idl/udp_socket.yaml:22 */
+/* UdpSocket::local_addr — idl/udp_socket.yaml:23 */
 int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -49,7 +49,7 @@ int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UdpSocket::peer_addr — idl/udp_socket.yaml:30 */
+/* UdpSocket::peer_addr — idl/udp_socket.yaml:31 */
 int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -58,7 +58,7 @@ int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UdpSocket::send_to — idl/udp_socket.yaml:38 */
+/* UdpSocket::send_to — idl/udp_socket.yaml:39 */
 ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t len,
                                 const cmio_sockaddr *target)
 {
@@ -75,7 +75,7 @@ ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t l
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UdpSocket::recv_from — idl/udp_socket.yaml:48 */
+/* UdpSocket::recv_from — idl/udp_socket.yaml:49 */
 ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -91,7 +91,7 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::peek_from — idl/udp_socket.yaml:60 */
+/* UdpSocket::peek_from — idl/udp_socket.yaml:61 */
 ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -108,28 +108,28 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::send — idl/udp_socket.yaml:70 */
+/* UdpSocket::send — idl/udp_socket.yaml:71 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_send)(cmio_udp_socket *sock, const void *buf, size_t len)
 {
     return cmio__udp_socket_send(sock, buf, len);
 }
 
-/* UdpSocket::recv — idl/udp_socket.yaml:79 */
+/* UdpSocket::recv — idl/udp_socket.yaml:80 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_recv)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_recv(sock, buf, len);
 }
 
-/* UdpSocket::peek — idl/udp_socket.yaml:88 */
+/* UdpSocket::peek — idl/udp_socket.yaml:89 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_peek)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_peek(sock, buf, len);
 }
 
-/* UdpSocket::connect — idl/udp_socket.yaml:97 */
+/* UdpSocket::connect — idl/udp_socket.yaml:98 */
 int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -144,7 +144,7 @@ int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UdpSocket::set_broadcast — idl/udp_socket.yaml:106 */
+/* UdpSocket::set_broadcast — idl/udp_socket.yaml:107 */
 int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -154,7 +154,7 @@ int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::broadcast — idl/udp_socket.yaml:114 */
+/* UdpSocket::broadcast — idl/udp_socket.yaml:115 */
 int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -168,7 +168,7 @@ int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:122 */
+/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:123 */
 int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -178,7 +178,7 @@ int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:130 */
+/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:131 */
 int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -193,7 +193,7 @@ int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:138 */
+/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:139 */
 int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -205,7 +205,7 @@ int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
                                  (int)ttl);
 }
 
-/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:146 */
+/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:147 */
 int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -220,7 +220,7 @@ int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:154 */
+/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:155 */
 int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -230,7 +230,7 @@ int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:162 */
+/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:163 */
 int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -245,7 +245,7 @@ int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_ttl — idl/udp_socket.yaml:170 */
+/* UdpSocket::set_ttl — idl/udp_socket.yaml:171 */
 int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -256,7 +256,7 @@ int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* UdpSocket::ttl — idl/udp_socket.yaml:178 */
+/* UdpSocket::ttl — idl/udp_socket.yaml:179 */
 int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -270,7 +270,7 @@ int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:186 */
+/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:187 */
 int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                       const struct in_addr *interface)
 {
@@ -280,7 +280,7 @@ int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_add
     return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:195 */
+/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:196 */
 int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                        const struct in_addr *interface)
 {
@@ -291,7 +291,7 @@ int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_ad
                               interface);
 }
 
-/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:204 */
+/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:205 */
 int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                       uint32_t interface)
 {
@@ -301,7 +301,7 @@ int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_ad
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:213 */
+/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:214 */
 int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                        uint32_t interface)
 {
@@ -311,7 +311,7 @@ int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_a
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::only_v6 — idl/udp_socket.yaml:222 */
+/* UdpSocket::only_v6 — idl/udp_socket.yaml:223 */
 int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -325,7 +325,7 @@ int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::take_error — idl/udp_socket.yaml:230 */
+/* UdpSocket::take_error — idl/udp_socket.yaml:231 */
 int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -339,7 +339,7 @@ int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
     return 0;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:239 */
+/* none (cmio extension) — idl/udp_socket.yaml:240 */
 int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))
@@ -351,7 +351,7 @@ int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, 
     return n;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:255 */
+/* none (cmio extension) — idl/udp_socket.yaml:256 */
 int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))

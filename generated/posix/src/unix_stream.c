@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixStream::connect — idl/unix_stream.yaml:10 */
+/* UnixStream::connect — idl/unix_stream.yaml:11 */
 int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
 {
     if (stream == NULL || path == NULL)
@@ -43,7 +43,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::connect_addr — idl/unix_stream.yaml:22 */
+/* UnixStream::connect_addr — idl/unix_stream.yaml:23 */
 int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -70,7 +70,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::pair — idl/unix_stream.yaml:31 */
+/* UnixStream::pair — idl/unix_stream.yaml:32 */
 int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
 {
     if (stream == NULL || other == NULL)
@@ -85,7 +85,7 @@ int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
     return 0;
 }
 
-/* UnixStream::local_addr — idl/unix_stream.yaml:39 */
+/* UnixStream::local_addr — idl/unix_stream.yaml:40 */
 int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -94,7 +94,7 @@ int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *
     return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* UnixStream::peer_addr — idl/unix_stream.yaml:47 */
+/* UnixStream::peer_addr — idl/unix_stream.yaml:48 */
 int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -103,7 +103,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* UnixStream::take_error — idl/unix_stream.yaml:55 */
+/* UnixStream::take_error — idl/unix_stream.yaml:56 */
 int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -117,7 +117,7 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
     return 0;
 }
 
-/* UnixStream::shutdown — idl/unix_stream.yaml:62 */
+/* UnixStream::shutdown — idl/unix_stream.yaml:63 */
 int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -129,21 +129,21 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* UnixStream::read — idl/unix_stream.yaml:69 */
+/* UnixStream::read — idl/unix_stream.yaml:70 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
 {
     return cmio__unix_stream_read(stream, buf, len);
 }
 
-/* UnixStream::write — idl/unix_stream.yaml:78 */
+/* UnixStream::write — idl/unix_stream.yaml:79 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
 {
     return cmio__unix_stream_write(stream, buf, len);
 }
 
-/* UnixStream::readv — idl/unix_stream.yaml:87 */
+/* UnixStream::readv — idl/unix_stream.yaml:88 */
 ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -155,7 +155,7 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixStream::writev — idl/unix_stream.yaml:96 */
+/* UnixStream::writev — idl/unix_stream.yaml:97 */
 ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -172,7 +172,7 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:105 */
+/* none (cmio extension) — idl/unix_stream.yaml:106 */
 ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                   const int *fds, size_t nfds)
 {
@@ -184,7 +184,7 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:118 */
+/* none (cmio extension) — idl/unix_stream.yaml:119 */
 ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
 {
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
