@@ -210,4 +210,7 @@ check-format:
 clean:
 	rm -rf build
 
+# Fragments: mk/*.mk, each a self-contained set of targets (mk/wasi.mk: the WASI row).
+include $(sort $(wildcard mk/*.mk))
+
 -include $(OBJS:.o=.d)
