@@ -36,11 +36,22 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if CMIO_HAVE_THREADS
+#include <pthread.h>
+#else
+/* No threads (platform table `threads: false`: WASI preview 1): nothing can change the table while
+ * poll(2) waits, so the lock does nothing (pthread_mutex_t itself comes from <sys/types.h>) and
+ * there is no notification pipe (set[0] is fd -1, which poll(2) skips). */
+#define pthread_mutex_init(m, attr) ((void)(m), 0)
+#define pthread_mutex_destroy(m) ((void)(m))
+#define pthread_mutex_lock(m) ((void)(m))
+#define pthread_mutex_unlock(m) ((void)(m))
+#endif
 
 struct reg {
     int fd;
@@ -90,7 +101,7 @@ static short direction_to_poll(cmio_interest dir)
 {
     short ev = 0;
     if (dir & CMIO_INTEREST_READABLE)
-        ev |= (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI);
+        ev |= (short)(POLLIN | CMIO__EV_RDHUP | CMIO__EV_PRI);
     if (dir & CMIO_INTEREST_WRITABLE)
         ev |= POLLOUT;
     return ev;
@@ -101,7 +112,7 @@ static uint32_t poll_to_event(short revents)
 {
     uint32_t e = 0;
     e |= (revents & POLLIN) ? (uint32_t)CMIO__EV_IN : 0;
-    e |= (revents & POLLPRI) ? (uint32_t)CMIO__EV_PRI : 0;
+    e |= (revents & CMIO__EV_PRI) ? (uint32_t)CMIO__EV_PRI : 0;
     e |= (revents & POLLOUT) ? (uint32_t)CMIO__EV_OUT : 0;
     e |= (revents & POLLERR) ? (uint32_t)CMIO__EV_ERR : 0;
     e |= (revents & POLLHUP) ? (uint32_t)CMIO__EV_HUP : 0;
@@ -131,12 +142,13 @@ static void mirror(struct cmio_poll_selector *s, size_t idx)
     s->npset = (nfds_t)n;
 }
 
-/* set[i + 1] from regs[i]: polled while something is armed or an error/hang-up is unreported. */
+/* set[i + 1] from regs[i]: polled while something is armed or an error/hang-up is unreported
+ * (where poll(2) can wait for a hang-up alone: not WASI's poll_oneoff, CMIO_POLL_HANGUP_ALONE). */
 static void sync_entry(struct cmio_poll_selector *s, size_t i)
 {
     const struct reg *g = &s->regs[i];
-    s->set[i + 1] =
-        (struct pollfd){.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
+    bool polled = g->armed != 0 || (CMIO_POLL_HANGUP_ALONE && !g->err_seen);
+    s->set[i + 1] = (struct pollfd){.fd = polled ? g->fd : -1, .events = g->armed};
     mirror(s, i + 1);
 }
 
@@ -183,8 +195,12 @@ static int poll_create(struct cmio_selector **out)
     struct cmio_poll_selector *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return -ENOMEM;
-    int p[2];
+    int p[2] = {-1, -1};
+#if CMIO_HAVE_THREADS
     int r = cmio__fd_pipe(p);
+#else
+    int r = 0;
+#endif
     if (r == 0) {
         r = -pthread_mutex_init(&s->lock, NULL);
         if (r < 0) {

@@ -19,6 +19,8 @@
 
 /* The poll(2) backend waits with ppoll (nanoseconds). */
 #define CMIO_HAVE_PPOLL 1
+/* poll(2) reports a hang-up on an fd polled for no event (yes). */
+#define CMIO_POLL_HANGUP_ALONE 1
 
 /* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
 #define CMIO_WAKER_EVENTFD 1

@@ -20,6 +20,8 @@
 
 /* The poll(2) backend waits with poll (milliseconds, rounded up). */
 #define CMIO_HAVE_PPOLL 0
+/* poll(2) reports a hang-up on an fd polled for no event (no: poll_oneoff). */
+#define CMIO_POLL_HANGUP_ALONE 0
 
 /* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
 #define CMIO_WAKER_NONE 1
