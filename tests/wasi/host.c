@@ -6,7 +6,8 @@
  * (test_wasi.wasm: cmio's wasi build and its test program), turns it into C with wabt's wasm2c
  * (module name "guest") and links it with this file and wabt's wasm-rt-impl.c into a native
  * program. This is a test host, not a production runtime: no capabilities or rights checks, no
- * preopened directories, no files opened by path, no environment variables.
+ * preopened directories, no files opened by path, no environment variables. It is written against
+ * the wasm2c of Debian 12's wabt 1.0.32 (names Z_<module>Z_<export>, wasm_rt_impl_try()).
  *
  * What it implements, each call bounds-checking every guest pointer (-> EFAULT):
  *   args_get/args_sizes_get      the host's argv (argv[0] included)

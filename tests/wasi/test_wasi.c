@@ -296,6 +296,9 @@ static void test_register_idle(void)
 {
     CHECK_INT(cmio_poll_new(&poll_), 0);
     CHECK_INT(cmio_events_new(&events, 64), 0);
+    /* Nothing registered and no timeout: poll_oneoff has nothing to wait for (and there is no
+     * other thread to register something): an error, not a wait forever. */
+    CHECK_INT(cmio_poll_poll(poll_, events, NULL), -ENOTSUP);
     cmio_registry *reg = cmio_poll_registry(poll_);
     CHECK_INT(cmio_tcp_listener_register(&listener, reg, TOK_LISTENER, 0), -EINVAL);
     CHECK_INT(cmio_tcp_listener_register(&listener, reg, TOK_LISTENER, CMIO_INTEREST_READABLE), 0);

@@ -8,7 +8,8 @@
  * host (a listener pre-opened as an fd, the way wasmtime's --tcplisten passes it): nothing is
  * bound or connected here, and there are no socket options, no addresses (an accepted peer's
  * address is left empty) and no UDP or Unix sockets. The poll(2) backend runs over wasi-libc's
- * poll(), which is poll_oneoff; there are no threads, so there is no waker.
+ * poll(), which is poll_oneoff; there are no threads, so there is no waker, and a poll with no
+ * timeout and nothing registered fails with -ENOTSUP instead of waiting forever.
  */
 #define CMIO_PLATFORM_NAME "wasi"
 #define CMIO_PLATFORM_WASI 1
