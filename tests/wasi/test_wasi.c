@@ -371,8 +371,11 @@ static void test_peek_then_read(void)
     long rest = read_all(&stream, TOK_STREAM, small + n, SMALL - (size_t)n);
     CHECK_INT(rest, SMALL - n);
     CHECK(is_pattern(0, small, 0, SMALL));
-    /* The client waits for the echo: nothing more to read. */
+    /* The client waits for the echo: nothing more to read (the header's inline fast path and the
+     * exported function alike). */
     CHECK_INT(cmio_tcp_stream_read(&stream, small, 1), -EAGAIN);
+    CHECK_INT((cmio_tcp_stream_read)(&stream, small, 1), -EAGAIN);
+    CHECK_INT((cmio_tcp_stream_peek)(&stream, small, 1), -EAGAIN);
     CHECK_INT(cmio_tcp_stream_read(NULL, small, 1), -EINVAL);
 }
 
@@ -428,6 +431,10 @@ static void test_shutdown_and_close(void)
     CHECK_INT(cmio_tcp_stream_close(&stream), 0);
     CHECK_INT(cmio_tcp_stream_close(&stream), -EBADF);
     CHECK_INT(cmio_tcp_stream_read(&stream, small, 1), -EBADF);
+    /* An all-zero (or _INIT) struct is empty. */
+    cmio_tcp_stream empty = CMIO_TCP_STREAM_INIT;
+    CHECK_INT(cmio_tcp_stream_write(&empty, small, 1), -EBADF);
+    CHECK_INT(cmio_tcp_stream_close(&empty), -EBADF);
 }
 
 static void test_deregister_reregister(void)
