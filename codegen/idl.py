@@ -234,6 +234,12 @@ ERROR_KEY = re.compile(r"^(E[A-Z0-9]+|other)$")
 
 # Kinds that a platform can only have when its table entry says how: kind -> (key, "cannot" value).
 PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
+# What a platform with `sockets: inherited` (WASI preview 1) can do on the sockets the host hands
+# over: accept, recv/send, shutdown, plain reads, and the fd and registration ops. Every other kind
+# (and io call) needs the BSD calls of `sockets: full`.
+INHERITED_KINDS = {"accept", "shutdown", "from_fd", "as_fd", "into_fd", "register", "reregister",
+                   "deregister", "close"}
+INHERITED_IO_CALLS = {"read", "readv", "recv", "recv_peek", "send"}
 
 
 def load(idl_dir):
@@ -330,9 +336,13 @@ def load(idl_dir):
                           f"(first at {disp(first_f)}:{first_line})")
                 continue
             seen[op["name"]] = (of, line)
-            ops.append(_build_op(v, disp(of), op, d, types, socket_types, groups, platforms,
-                                 kind_errors.get(op["kind"]) or {},
-                                 schema.get("call_syscalls") or {}))
+            built = _build_op(v, disp(of), op, d, types, socket_types, groups, platforms,
+                              kind_errors.get(op["kind"]) or {},
+                              schema.get("call_syscalls") or {})
+            if "available" in d:  # the type's own availability bounds every op's
+                where = _expand(d["available"], groups, platforms)
+                built["available"] = [p for p in built["available"] if p in where]
+            ops.append(built)
         model_types.append({
             "name": d["type"], "c_type": f"cmio_{d['type']}", "file": f"idl/{f}",
             "mio": d["mio"], "doc": d["doc"], "self": d["self"], "ops": ops,
@@ -348,6 +358,13 @@ def load(idl_dir):
                     v.err(op["source"].rsplit(":", 1)[0], op["line"],
                           f"op '{op['name']}' is available on '{p}', whose platform table "
                           f"says {key}: {cannot}")
+            inherited_ok = op["kind"] in INHERITED_KINDS or (
+                op["kind"] == "io" and op["call"] in INHERITED_IO_CALLS)
+            for p in [] if inherited_ok else op["available"]:
+                if plat_doc["platforms"][p]["sockets"] == "inherited":
+                    v.err(op["source"].rsplit(":", 1)[0], op["line"],
+                          f"op '{op['name']}' is available on '{p}', whose platform table "
+                          f"says sockets: inherited (only accept, recv, send, shutdown)")
     if v.errors:
         raise IdlError(v.errors)
 

@@ -50,8 +50,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#if CMIO_HAVE_THREADS
 #include <pthread.h>
 #include <sched.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,10 +71,12 @@ struct reg {
 
 struct cmio_poll_selector {
     struct cmio_selector base; /* first member: the generic code sees only this */
-    pthread_mutex_t lock;      /* taken by every thread once SHARED is set */
-    const char *owner;         /* the creating thread's mark: unlocked while not SHARED */
-    atomic_uint state;         /* OWNER_BUSY | SHARED, below */
-    struct reg *regs;          /* dense table */
+#if CMIO_HAVE_THREADS
+    pthread_mutex_t lock; /* taken by every thread once SHARED is set */
+    const char *owner;    /* the creating thread's mark: unlocked while not SHARED */
+    atomic_uint state;    /* OWNER_BUSY | SHARED, below */
+#endif
+    struct reg *regs; /* dense table */
     size_t nregs, capregs;
     size_t *slot; /* fd → index in regs + 1 (0: not registered) */
     size_t capslot;
@@ -108,8 +112,8 @@ static short interest_to_poll(cmio_interest interest)
  * report (in, read hang-up, priority data), a write side's POLLOUT. */
 static inline short direction_to_poll(cmio_interest dir)
 {
-    static const short bits[4] = {0, (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI), POLLOUT,
-                                  (short)(POLLIN | CMIO__EV_RDHUP | POLLPRI | POLLOUT)};
+    static const short bits[4] = {0, (short)(POLLIN | CMIO__EV_RDHUP | CMIO__EV_PRI), POLLOUT,
+                                  (short)(POLLIN | CMIO__EV_RDHUP | CMIO__EV_PRI | POLLOUT)};
     return bits[dir & (CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE)];
 }
 
@@ -118,7 +122,7 @@ static uint32_t poll_to_event(short revents)
 {
     uint32_t e = 0;
     e |= (revents & POLLIN) ? (uint32_t)CMIO__EV_IN : 0;
-    e |= (revents & POLLPRI) ? (uint32_t)CMIO__EV_PRI : 0;
+    e |= (revents & CMIO__EV_PRI) ? (uint32_t)CMIO__EV_PRI : 0;
     e |= (revents & POLLOUT) ? (uint32_t)CMIO__EV_OUT : 0;
     e |= (revents & POLLERR) ? (uint32_t)CMIO__EV_ERR : 0;
     e |= (revents & POLLHUP) ? (uint32_t)CMIO__EV_HUP : 0;
@@ -151,11 +155,13 @@ static void resized(struct cmio_poll_selector *s)
 }
 
 /* set[i + 1] from regs[i] (and pset[i + 1] when direct): polled while something is armed or an
- * error/hang-up is unreported. */
+ * error/hang-up is unreported (where poll(2) can wait for a hang-up alone: not WASI's
+ * poll_oneoff, CMIO_POLL_HANGUP_ALONE). */
 static inline void sync_entry(struct cmio_poll_selector *s, size_t i)
 {
     const struct reg *g = &s->regs[i];
-    struct pollfd e = {.fd = g->armed != 0 || !g->err_seen ? g->fd : -1, .events = g->armed};
+    bool polled = g->armed != 0 || (CMIO_POLL_HANGUP_ALONE && !g->err_seen);
+    struct pollfd e = {.fd = polled ? g->fd : -1, .events = g->armed};
     s->set[i + 1] = e;
     if (direct(s))
         s->pset[i + 1] = e;
@@ -190,8 +196,10 @@ static int reserve(struct cmio_poll_selector *s, int fd)
     return 0;
 }
 
+#if CMIO_HAVE_THREADS
+
 /* One byte per thread: its address tells threads apart without a call (pthread_self is one). */
-#if defined(__GNUC__) && !defined(__wasm__)
+#if defined(__GNUC__)
 /* initial-exec: the address is one instruction, not a call to __tls_get_addr (-fPIC). */
 static _Thread_local char thread_mark __attribute__((tls_model("initial-exec")));
 #else
@@ -200,6 +208,18 @@ static _Thread_local char thread_mark;
 
 #define OWNER_BUSY 1u /* the owner is working on the table without the mutex */
 #define SHARED 2u     /* another thread has used the selector: everyone locks, for good */
+
+/* The owner's unlocked entry: true when this thread is the owner and no other thread has come
+ * (leave with leave(s, false)); false otherwise, nothing held. */
+static inline bool enter_owner(struct cmio_poll_selector *s)
+{
+    if (s->owner != &thread_mark)
+        return false;
+    if (!(atomic_fetch_add(&s->state, OWNER_BUSY) & SHARED))
+        return true;
+    atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+    return false;
+}
 
 /* enter()'s locked path: announces this thread (SHARED) and waits until the owner is out of any
  * unlocked section, then takes the mutex. Out of line: the owner's path stays short. */
@@ -217,12 +237,7 @@ CMIO__NOINLINE static bool enter_locked(struct cmio_poll_selector *s)
  * with the mutex (returns true). Pair with leave(). */
 static inline bool enter(struct cmio_poll_selector *s)
 {
-    if (s->owner == &thread_mark) {
-        if (!(atomic_fetch_add(&s->state, OWNER_BUSY) & SHARED))
-            return false;
-        atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
-    }
-    return enter_locked(s);
+    return enter_owner(s) ? false : enter_locked(s);
 }
 
 static inline void leave(struct cmio_poll_selector *s, bool locked)
@@ -232,6 +247,31 @@ static inline void leave(struct cmio_poll_selector *s, bool locked)
     else
         atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
 }
+
+#else
+/* No threads (platform table `threads: false`, WASI preview 1): nothing can change the table while
+ * poll(2) waits, so there is nothing to lock and no notification pipe (set[0] is fd -1, which
+ * poll(2) skips). */
+
+static inline bool enter_owner(struct cmio_poll_selector *s)
+{
+    (void)s;
+    return true;
+}
+
+static inline bool enter(struct cmio_poll_selector *s)
+{
+    (void)s;
+    return false;
+}
+
+static inline void leave(struct cmio_poll_selector *s, bool locked)
+{
+    (void)s;
+    (void)locked;
+}
+
+#endif
 
 /* Wakes the polling thread so that it sees a change. Called inside enter()/leave(). */
 static void notify(struct cmio_poll_selector *s)
@@ -247,7 +287,13 @@ static int poll_create(struct cmio_selector **out)
     struct cmio_poll_selector *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return -ENOMEM;
-    int p[2];
+    int p[2] = {-1, -1};
+    s->set = malloc(sizeof(*s->set));
+    if (s->set == NULL) {
+        free(s);
+        return -ENOMEM;
+    }
+#if CMIO_HAVE_THREADS
     int r = cmio__fd_pipe(p);
     if (r == 0) {
         r = -pthread_mutex_init(&s->lock, NULL);
@@ -257,20 +303,14 @@ static int poll_create(struct cmio_selector **out)
         }
     }
     if (r < 0) {
+        free(s->set);
         free(s);
         return r;
     }
-    s->set = malloc(sizeof(*s->set));
-    if (s->set == NULL) {
-        close(p[0]);
-        close(p[1]);
-        pthread_mutex_destroy(&s->lock);
-        free(s);
-        return -ENOMEM;
-    }
+    s->owner = &thread_mark;
+#endif
     s->set[0] = (struct pollfd){.fd = p[0], .events = POLLIN};
     s->dirty = true;
-    s->owner = &thread_mark;
     s->notify_rd = p[0];
     s->notify_wr = p[1];
     s->base.be = &cmio__backend_poll;
@@ -282,9 +322,11 @@ static int poll_create(struct cmio_selector **out)
 static void poll_destroy(struct cmio_selector *sel)
 {
     struct cmio_poll_selector *s = SEL(sel);
+#if CMIO_HAVE_THREADS
     close(s->notify_rd);
     close(s->notify_wr);
     pthread_mutex_destroy(&s->lock);
+#endif
     free(s->regs);
     free(s->slot);
     free(s->set);
@@ -392,18 +434,17 @@ CMIO__NOINLINE static int rearm_slow(struct cmio_poll_selector *s, int fd, cmio_
 static int poll_rearm(struct cmio_selector *sel, int fd, cmio_interest dir)
 {
     struct cmio_poll_selector *s = SEL(sel);
-    if (s->owner == &thread_mark) {
-        unsigned st = atomic_fetch_add(&s->state, OWNER_BUSY);
-        if (!(st & SHARED) && (size_t)fd < s->capslot && s->slot[fd] != 0) {
+    if (enter_owner(s)) {
+        if ((size_t)fd < s->capslot && s->slot[fd] != 0) {
             struct reg *g = &s->regs[s->slot[fd] - 1];
             short bits = (short)(g->interest & direction_to_poll(dir));
             if ((g->armed & bits) == bits && !g->err_seen) {
                 g->pending = (short)(g->pending & ~bits);
-                atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+                leave(s, false);
                 return 0;
             }
         }
-        atomic_fetch_sub_explicit(&s->state, OWNER_BUSY, memory_order_release);
+        leave(s, false);
     }
     return rearm_slow(s, fd, dir);
 }

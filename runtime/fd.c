@@ -29,6 +29,9 @@ int cmio__fd_set_cloexec(int fd)
     return 0;
 }
 
+#if CMIO_HAVE_THREADS || CMIO_WAKER_PIPE
+/* Used by the poll(2) backend's notification pipe (only where threads exist) and the pipe waker;
+ * wasi-libc has no pipe(). */
 int cmio__fd_pipe(int p[2])
 {
     if (pipe(p) < 0)
@@ -45,3 +48,4 @@ int cmio__fd_pipe(int p[2])
     }
     return r;
 }
+#endif

@@ -138,7 +138,11 @@ typedef struct {
     } data;
 } cmio__sys_event;
 #define CMIO__EV_IN POLLIN
+#ifdef POLLPRI
 #define CMIO__EV_PRI POLLPRI
+#else
+#define CMIO__EV_PRI 0 /* wasi-libc's poll has read and write only */
+#endif
 #define CMIO__EV_OUT POLLOUT
 #define CMIO__EV_ERR POLLERR
 #define CMIO__EV_HUP POLLHUP

@@ -20,6 +20,8 @@ int cmio__sockaddr_check(const cmio_sockaddr *addr)
     }
 }
 
+#if CMIO_SOCKETS_FULL /* names and options: not on sockets inherited from a WASI host */
+
 int cmio__getname(int fd, bool peer, cmio_sockaddr *addr)
 {
     struct sockaddr_storage ss;
@@ -76,6 +78,8 @@ int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_
     mreq.ipv6mr_interface = iface;
     return setsockopt(fd, IPPROTO_IPV6, option, &mreq, sizeof(mreq)) < 0 ? -errno : 0;
 }
+
+#endif /* CMIO_SOCKETS_FULL */
 
 int cmio__shutdown_how(cmio_shutdown how)
 {

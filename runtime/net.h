@@ -31,6 +31,7 @@ int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_
 /* SHUT_RD/SHUT_WR/SHUT_RDWR for a cmio_shutdown, or -EINVAL. */
 int cmio__shutdown_how(cmio_shutdown how);
 
+#if CMIO_HAVE_UNIX_SOCKETS
 /* ---- Unix-domain sockets (unix_net.c) ---- */
 
 /* AF_UNIX for a well-formed cmio_unix_addr, else -EINVAL. */
@@ -42,11 +43,15 @@ ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size
 /* recvmsg; fds land in fdb (close-on-exec); a truncated control message closes them. */
 ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
 
+#endif
+
+#if CMIO_HAVE_UDP_SOCKET
 /* ---- batched UDP (udp_batch.c) ---- */
 
 /* The count moved, or a negative errno when nothing moved; *stop = the negative errno that ended
  * the batch early (usually -EAGAIN), 0 when every datagram moved. */
 int cmio__udp_send_batch(int fd, const cmio_udp_msg *msgs, size_t count, int flags, int *stop);
 int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count, int *stop);
+#endif
 
 #endif /* CMIO_NET_H */

@@ -5,6 +5,8 @@
  * moved), so that the wrapper can re-arm after -EAGAIN even when some datagrams did move. */
 #include "net.h"
 
+#if CMIO_HAVE_UDP_SOCKET
+
 #include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -147,3 +149,5 @@ int cmio__udp_recv_batch(int fd, cmio_udp_msg *msgs, size_t count, int *stop)
 }
 
 #endif
+
+#endif /* CMIO_HAVE_UDP_SOCKET */

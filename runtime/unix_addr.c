@@ -2,6 +2,8 @@
 /* cmio runtime — Unix-domain socket addresses. */
 #include <cmio/unix.h>
 
+#if CMIO_HAVE_UNIX_SOCKETS
+
 #include <stddef.h>
 #include <string.h>
 
@@ -115,3 +117,5 @@ bool cmio_unix_addr_equal(const cmio_unix_addr *a, const cmio_unix_addr *b)
         return false;
     return memcmp(a->sun.sun_path, b->sun.sun_path, a->len - PATH_OFFSET) == 0;
 }
+
+#endif /* CMIO_HAVE_UNIX_SOCKETS */

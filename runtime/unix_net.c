@@ -4,6 +4,8 @@
 #include "net.h"
 #include "internal.h"
 
+#if CMIO_HAVE_UNIX_SOCKETS
+
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -135,3 +137,5 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
     }
     return n;
 }
+
+#endif /* CMIO_HAVE_UNIX_SOCKETS */

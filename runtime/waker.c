@@ -10,6 +10,8 @@
  */
 #include "internal.h"
 
+#if CMIO_HAVE_WAKER
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,3 +96,5 @@ void cmio_waker_free(cmio_waker *waker)
     (void)cmio__source_close(&waker->src); /* -EBADF when already empty: nothing to do */
     free(waker);
 }
+
+#endif /* CMIO_HAVE_WAKER */

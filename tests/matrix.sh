@@ -13,6 +13,8 @@
 #   musl       musl libc (musl-gcc), static, native run         make ROW=linux-musl CC=musl-gcc STATIC=1 CMOCKA=…
 #   i386       32-bit glibc (4-byte size_t/long), qemu-i386     make ROW=linux-i386 CC=i686-linux-gnu-gcc RUNNER=qemu-i386 …
 #   s390x      64-bit big-endian glibc, qemu-s390x              make ROW=linux-s390x CC=s390x-linux-gnu-gcc RUNNER=qemu-s390x …
+#   wasi       wasm32-wasi build (clang, wasi-libc), wasm2c'd,   make wasi-run-tests (mk/wasi.mk; installs its
+#              run by a minimal test host (tests/wasi/)         own packages with tests/wasi/deps.sh)
 #
 # No ROW argument runs them all (also: make test-matrix MATRIX="musl s390x"). test_codegen (the
 # Python generator, platform independent) runs only in the gcc and clang rows.
@@ -62,7 +64,7 @@ root=$(pwd)
 M=build/matrix
 RESULTS=$M/results.txt
 SHARED=build/test-results.txt # where tests/run.sh (via make run-tests) appends each suite
-ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x"
+ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x wasi"
 JOBS=${MATRIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Each row's make gets exactly the variables below: nothing leaks in from the caller's make
@@ -84,6 +86,7 @@ say() { echo "matrix: $*"; }
 row_pkgs() {
     case $1 in
     gcc | poll-pipe | posix) echo "gcc g++ make" ;; # + tests/install-deps.sh (cmocka, Python)
+    wasi) echo "gcc make" ;; # + tests/wasi/deps.sh (clang, wasi-libc, wabt, …), run by the row
     clang) echo "clang gcc g++ make" ;;
     musl) echo "musl-tools gcc g++ make cmake dpkg-dev" ;;
     i386) echo "gcc-i686-linux-gnu libc6-dev-i386-cross binutils-i686-linux-gnu qemu-user g++ make cmake dpkg-dev" ;;
@@ -93,6 +96,7 @@ row_pkgs() {
 row_cmds() {
     case $1 in
     gcc | poll-pipe | posix) echo "gcc g++ nm" ;;
+    wasi) echo "gcc make" ;;
     clang) echo "clang g++ nm" ;;
     musl) echo "musl-gcc g++ nm cmake" ;;
     i386) echo "i686-linux-gnu-gcc i686-linux-gnu-nm qemu-i386 g++ cmake" ;;
@@ -250,6 +254,7 @@ size_of() { if [ -f "$1" ]; then wc -c <"$1"; else echo 0; fi; }
 run_row() {
     r=$1
     runner=""
+    target=run-tests
     case $r in
     gcc) set -- CC=gcc ;;
     clang) set -- CC=clang ;;
@@ -271,11 +276,15 @@ run_row() {
         set -- ROW=linux-s390x CC=s390x-linux-gnu-gcc NM=s390x-linux-gnu-nm \
             CMOCKA="$root/$M/cmocka-s390x" SKIP=test_codegen
         ;;
+    wasi)
+        set -- CC=gcc
+        target=wasi-run-tests
+        ;;
     esac
     [ -n "$runner" ] && set -- "$@" "RUNNER=$runner"
-    echo "matrix: row $r: make $* run-tests"
+    echo "matrix: row $r: make $* $target"
     before=$(size_of "$SHARED")
-    make -j"$JOBS" --no-print-directory "$@" run-tests
+    make -j"$JOBS" --no-print-directory "$@" "$target"
     rc=$?
     after=$(size_of "$SHARED")
     if [ "$after" -lt "$before" ]; then

@@ -55,12 +55,11 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
     if (listener == NULL || stream == NULL)
         return -EINVAL;
 
-    /* Into local storage: *peer changes only when a connection was accepted. */
+    /* Into local storage, always (wasi-libc's accept writes through a NULL address): *peer changes
+     * only when a connection was accepted. */
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src),
-                               peer != NULL ? (struct sockaddr *)&ss : NULL,
-                               peer != NULL ? &salen : NULL);
+    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src), (struct sockaddr *)&ss, &salen);
     if (sfd < 0)
         return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
@@ -69,7 +68,7 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
     return 0;
 }
 
-/* TcpListener::local_addr — idl/tcp_listener.yaml:43 */
+/* TcpListener::local_addr — idl/tcp_listener.yaml:45 */
 int cmio_tcp_listener_local_addr(const cmio_tcp_listener *listener, cmio_sockaddr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -78,7 +77,7 @@ int cmio_tcp_listener_local_addr(const cmio_tcp_listener *listener, cmio_sockadd
     return cmio__getname(cmio__source_fd(&listener->src), false, addr);
 }
 
-/* TcpListener::set_ttl — idl/tcp_listener.yaml:54 */
+/* TcpListener::set_ttl — idl/tcp_listener.yaml:56 */
 int cmio_tcp_listener_set_ttl(cmio_tcp_listener *listener, uint32_t ttl)
 {
     if (listener == NULL)
@@ -89,7 +88,7 @@ int cmio_tcp_listener_set_ttl(cmio_tcp_listener *listener, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&listener->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* TcpListener::ttl — idl/tcp_listener.yaml:64 */
+/* TcpListener::ttl — idl/tcp_listener.yaml:66 */
 int cmio_tcp_listener_ttl(const cmio_tcp_listener *listener, uint32_t *ttl)
 {
     if (listener == NULL || ttl == NULL)
@@ -103,7 +102,7 @@ int cmio_tcp_listener_ttl(const cmio_tcp_listener *listener, uint32_t *ttl)
     return 0;
 }
 
-/* TcpListener::take_error — idl/tcp_listener.yaml:75 */
+/* TcpListener::take_error — idl/tcp_listener.yaml:77 */
 int cmio_tcp_listener_take_error(const cmio_tcp_listener *listener, int *error)
 {
     if (listener == NULL || error == NULL)

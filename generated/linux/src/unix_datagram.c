@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixDatagram::bind — idl/unix_datagram.yaml:11 */
+/* UnixDatagram::bind — idl/unix_datagram.yaml:12 */
 int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -43,7 +43,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:20 */
+/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:21 */
 int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -69,7 +69,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::unbound — idl/unix_datagram.yaml:29 */
+/* UnixDatagram::unbound — idl/unix_datagram.yaml:30 */
 int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
 {
     if (sock == NULL)
@@ -82,7 +82,7 @@ int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
     return 0;
 }
 
-/* UnixDatagram::pair — idl/unix_datagram.yaml:35 */
+/* UnixDatagram::pair — idl/unix_datagram.yaml:36 */
 int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
 {
     if (sock == NULL || other == NULL)
@@ -97,7 +97,7 @@ int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
     return 0;
 }
 
-/* UnixDatagram::connect — idl/unix_datagram.yaml:43 */
+/* UnixDatagram::connect — idl/unix_datagram.yaml:44 */
 int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -114,7 +114,7 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UnixDatagram::local_addr — idl/unix_datagram.yaml:50 */
+/* UnixDatagram::local_addr — idl/unix_datagram.yaml:51 */
 int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -123,7 +123,7 @@ int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr
     return cmio__getname_unix(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:58 */
+/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:59 */
 int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -132,7 +132,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UnixDatagram::recv_from — idl/unix_datagram.yaml:67 */
+/* UnixDatagram::recv_from — idl/unix_datagram.yaml:68 */
 ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t len,
                                      cmio_unix_addr *source)
 {
@@ -148,14 +148,14 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixDatagram::recv — idl/unix_datagram.yaml:77 */
+/* UnixDatagram::recv — idl/unix_datagram.yaml:78 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_recv)(cmio_unix_datagram *sock, void *buf, size_t len)
 {
     return cmio__unix_datagram_recv(sock, buf, len);
 }
 
-/* UnixDatagram::send_to — idl/unix_datagram.yaml:86 */
+/* UnixDatagram::send_to — idl/unix_datagram.yaml:87 */
 ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, size_t len,
                                    const char *path)
 {
@@ -174,14 +174,14 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UnixDatagram::send — idl/unix_datagram.yaml:96 */
+/* UnixDatagram::send — idl/unix_datagram.yaml:97 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_send)(cmio_unix_datagram *sock, const void *buf, size_t len)
 {
     return cmio__unix_datagram_send(sock, buf, len);
 }
 
-/* UnixDatagram::take_error — idl/unix_datagram.yaml:105 */
+/* UnixDatagram::take_error — idl/unix_datagram.yaml:106 */
 int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -195,7 +195,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     return 0;
 }
 
-/* UnixDatagram::shutdown — idl/unix_datagram.yaml:112 */
+/* UnixDatagram::shutdown — idl/unix_datagram.yaml:113 */
 int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
 {
     if (sock == NULL)
@@ -207,7 +207,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:119 */
+/* none (cmio extension) — idl/unix_datagram.yaml:120 */
 ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                     const int *fds, size_t nfds)
 {
@@ -218,7 +218,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:132 */
+/* none (cmio extension) — idl/unix_datagram.yaml:133 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {

@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UdpSocket::bind — idl/udp_socket.yaml:12 */
+/* UdpSocket::bind — idl/udp_socket.yaml:13 */
 int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -41,7 +41,7 @@ fail:
     return rc;
 }
 
-/* UdpSocket::local_addr — idl/udp_socket.yaml:23 */
+/* UdpSocket::local_addr — idl/udp_socket.yaml:24 */
 int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -50,7 +50,7 @@ int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UdpSocket::peer_addr — idl/udp_socket.yaml:31 */
+/* UdpSocket::peer_addr — idl/udp_socket.yaml:32 */
 int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -59,7 +59,7 @@ int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UdpSocket::send_to — idl/udp_socket.yaml:40 */
+/* UdpSocket::send_to — idl/udp_socket.yaml:41 */
 ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t len,
                                 const cmio_sockaddr *target)
 {
@@ -76,7 +76,7 @@ ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t l
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UdpSocket::recv_from — idl/udp_socket.yaml:50 */
+/* UdpSocket::recv_from — idl/udp_socket.yaml:51 */
 ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -92,7 +92,7 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::peek_from — idl/udp_socket.yaml:62 */
+/* UdpSocket::peek_from — idl/udp_socket.yaml:63 */
 ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -109,28 +109,28 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::send — idl/udp_socket.yaml:72 */
+/* UdpSocket::send — idl/udp_socket.yaml:73 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_send)(cmio_udp_socket *sock, const void *buf, size_t len)
 {
     return cmio__udp_socket_send(sock, buf, len);
 }
 
-/* UdpSocket::recv — idl/udp_socket.yaml:81 */
+/* UdpSocket::recv — idl/udp_socket.yaml:82 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_recv)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_recv(sock, buf, len);
 }
 
-/* UdpSocket::peek — idl/udp_socket.yaml:90 */
+/* UdpSocket::peek — idl/udp_socket.yaml:91 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_peek)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_peek(sock, buf, len);
 }
 
-/* UdpSocket::connect — idl/udp_socket.yaml:99 */
+/* UdpSocket::connect — idl/udp_socket.yaml:100 */
 int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -145,7 +145,7 @@ int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UdpSocket::set_broadcast — idl/udp_socket.yaml:108 */
+/* UdpSocket::set_broadcast — idl/udp_socket.yaml:109 */
 int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -155,7 +155,7 @@ int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::broadcast — idl/udp_socket.yaml:116 */
+/* UdpSocket::broadcast — idl/udp_socket.yaml:117 */
 int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -169,7 +169,7 @@ int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:124 */
+/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:125 */
 int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -179,7 +179,7 @@ int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:132 */
+/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:133 */
 int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -194,7 +194,7 @@ int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:140 */
+/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:141 */
 int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -206,7 +206,7 @@ int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
                                  (int)ttl);
 }
 
-/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:148 */
+/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:149 */
 int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -221,7 +221,7 @@ int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:156 */
+/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:157 */
 int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -231,7 +231,7 @@ int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:164 */
+/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:165 */
 int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -246,7 +246,7 @@ int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_ttl — idl/udp_socket.yaml:172 */
+/* UdpSocket::set_ttl — idl/udp_socket.yaml:173 */
 int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -257,7 +257,7 @@ int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* UdpSocket::ttl — idl/udp_socket.yaml:180 */
+/* UdpSocket::ttl — idl/udp_socket.yaml:181 */
 int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -271,7 +271,7 @@ int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:188 */
+/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:189 */
 int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                       const struct in_addr *interface)
 {
@@ -281,7 +281,7 @@ int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_add
     return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:197 */
+/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:198 */
 int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                        const struct in_addr *interface)
 {
@@ -292,7 +292,7 @@ int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_ad
                               interface);
 }
 
-/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:206 */
+/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:207 */
 int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                       uint32_t interface)
 {
@@ -302,7 +302,7 @@ int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_ad
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:215 */
+/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:216 */
 int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                        uint32_t interface)
 {
@@ -312,7 +312,7 @@ int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_a
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::only_v6 — idl/udp_socket.yaml:224 */
+/* UdpSocket::only_v6 — idl/udp_socket.yaml:225 */
 int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -326,7 +326,7 @@ int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::take_error — idl/udp_socket.yaml:232 */
+/* UdpSocket::take_error — idl/udp_socket.yaml:233 */
 int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -340,7 +340,7 @@ int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
     return 0;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:241 */
+/* none (cmio extension) — idl/udp_socket.yaml:242 */
 int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))
@@ -352,7 +352,7 @@ int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, 
     return n;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:257 */
+/* none (cmio extension) — idl/udp_socket.yaml:258 */
 int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))

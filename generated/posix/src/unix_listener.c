@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixListener::bind — idl/unix_listener.yaml:11 */
+/* UnixListener::bind — idl/unix_listener.yaml:12 */
 int cmio_unix_listener_bind(cmio_unix_listener *listener, const char *path)
 {
     if (listener == NULL || path == NULL)
@@ -47,7 +47,7 @@ fail:
     return rc;
 }
 
-/* UnixListener::bind_addr — idl/unix_listener.yaml:23 */
+/* UnixListener::bind_addr — idl/unix_listener.yaml:24 */
 int cmio_unix_listener_bind_addr(cmio_unix_listener *listener, const cmio_unix_addr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -77,7 +77,7 @@ fail:
     return rc;
 }
 
-/* UnixListener::accept — idl/unix_listener.yaml:33 */
+/* UnixListener::accept — idl/unix_listener.yaml:34 */
 int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *stream,
                               cmio_unix_addr *peer)
 {
@@ -86,9 +86,7 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src),
-                               peer != NULL ? (struct sockaddr *)&sun : NULL,
-                               peer != NULL ? &salen : NULL);
+    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src), (struct sockaddr *)&sun, &salen);
     if (sfd < 0)
         return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_unix_addr_from_sys(peer, (struct sockaddr *)&sun, salen) < 0)
@@ -97,7 +95,7 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
     return 0;
 }
 
-/* UnixListener::local_addr — idl/unix_listener.yaml:43 */
+/* UnixListener::local_addr — idl/unix_listener.yaml:44 */
 int cmio_unix_listener_local_addr(const cmio_unix_listener *listener, cmio_unix_addr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -106,7 +104,7 @@ int cmio_unix_listener_local_addr(const cmio_unix_listener *listener, cmio_unix_
     return cmio__getname_unix(cmio__source_fd(&listener->src), false, addr);
 }
 
-/* UnixListener::take_error — idl/unix_listener.yaml:51 */
+/* UnixListener::take_error — idl/unix_listener.yaml:52 */
 int cmio_unix_listener_take_error(const cmio_unix_listener *listener, int *error)
 {
     if (listener == NULL || error == NULL)

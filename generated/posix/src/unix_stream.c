@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixStream::connect — idl/unix_stream.yaml:11 */
+/* UnixStream::connect — idl/unix_stream.yaml:12 */
 int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
 {
     if (stream == NULL || path == NULL)
@@ -44,7 +44,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::connect_addr — idl/unix_stream.yaml:23 */
+/* UnixStream::connect_addr — idl/unix_stream.yaml:24 */
 int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -71,7 +71,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::pair — idl/unix_stream.yaml:32 */
+/* UnixStream::pair — idl/unix_stream.yaml:33 */
 int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
 {
     if (stream == NULL || other == NULL)
@@ -86,7 +86,7 @@ int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
     return 0;
 }
 
-/* UnixStream::local_addr — idl/unix_stream.yaml:40 */
+/* UnixStream::local_addr — idl/unix_stream.yaml:41 */
 int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -95,7 +95,7 @@ int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *
     return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* UnixStream::peer_addr — idl/unix_stream.yaml:48 */
+/* UnixStream::peer_addr — idl/unix_stream.yaml:49 */
 int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -104,7 +104,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* UnixStream::take_error — idl/unix_stream.yaml:57 */
+/* UnixStream::take_error — idl/unix_stream.yaml:58 */
 int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -118,7 +118,7 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
     return 0;
 }
 
-/* UnixStream::shutdown — idl/unix_stream.yaml:64 */
+/* UnixStream::shutdown — idl/unix_stream.yaml:65 */
 int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -130,21 +130,21 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* UnixStream::read — idl/unix_stream.yaml:71 */
+/* UnixStream::read — idl/unix_stream.yaml:72 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
 {
     return cmio__unix_stream_read(stream, buf, len);
 }
 
-/* UnixStream::write — idl/unix_stream.yaml:80 */
+/* UnixStream::write — idl/unix_stream.yaml:81 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
 {
     return cmio__unix_stream_write(stream, buf, len);
 }
 
-/* UnixStream::readv — idl/unix_stream.yaml:89 */
+/* UnixStream::readv — idl/unix_stream.yaml:90 */
 ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -156,7 +156,7 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixStream::writev — idl/unix_stream.yaml:98 */
+/* UnixStream::writev — idl/unix_stream.yaml:99 */
 ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -173,7 +173,7 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:107 */
+/* none (cmio extension) — idl/unix_stream.yaml:108 */
 ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                   const int *fds, size_t nfds)
 {
@@ -185,7 +185,7 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:120 */
+/* none (cmio extension) — idl/unix_stream.yaml:121 */
 ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
 {
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))

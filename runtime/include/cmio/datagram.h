@@ -6,6 +6,7 @@
 #include <cmio/addr.h>
 #include <cmio/common.h>
 
+#if CMIO_HAVE_UDP_SOCKET
 CMIO_EXTERN_C_BEGIN
 
 typedef struct cmio_udp_msg {
@@ -18,5 +19,6 @@ typedef struct cmio_udp_msg {
 } cmio_udp_msg;
 
 CMIO_EXTERN_C_END
+#endif /* CMIO_HAVE_UDP_SOCKET */
 
 #endif /* CMIO_DATAGRAM_H */

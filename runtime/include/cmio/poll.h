@@ -228,6 +228,8 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
 #endif
 
 /* ---- Waker --------------------------------------------------------------------------------- */
+/* Absent where the platform has no waker (CMIO_HAVE_WAKER 0: WASI, which has no threads). */
+#if CMIO_HAVE_WAKER
 
 typedef struct cmio_waker cmio_waker;
 
@@ -244,6 +246,7 @@ CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_toke
 CMIO_API int cmio_waker_wake(cmio_waker *waker);
 /* Deregisters and frees the waker. NULL is ignored. */
 CMIO_API void cmio_waker_free(cmio_waker *waker);
+#endif /* CMIO_HAVE_WAKER */
 
 CMIO_EXTERN_C_END
 

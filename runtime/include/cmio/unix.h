@@ -11,6 +11,15 @@
 
 #include <cmio/common.h>
 
+/* Unix-domain sockets exist where one of their types does (platform.h, from idl/); elsewhere
+ * (WASI) this header declares nothing. */
+#if CMIO_HAVE_UNIX_STREAM || CMIO_HAVE_UNIX_LISTENER || CMIO_HAVE_UNIX_DATAGRAM
+#define CMIO_HAVE_UNIX_SOCKETS 1
+#else
+#define CMIO_HAVE_UNIX_SOCKETS 0
+#endif
+
+#if CMIO_HAVE_UNIX_SOCKETS
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -77,5 +86,6 @@ typedef struct cmio_fd_buf {
 } cmio_fd_buf;
 
 CMIO_EXTERN_C_END
+#endif /* CMIO_HAVE_UNIX_SOCKETS */
 
 #endif /* CMIO_UNIX_H */

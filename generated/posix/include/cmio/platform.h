@@ -19,10 +19,30 @@
 
 /* The poll(2) backend waits with poll (milliseconds, rounded up). */
 #define CMIO_HAVE_PPOLL 0
+/* poll(2) reports a hang-up on an fd polled for no event (yes). */
+#define CMIO_POLL_HANGUP_ALONE 1
 
 /* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
 #define CMIO_WAKER_PIPE 1
 #define CMIO_DEFAULT_WAKER "pipe"
+/* 0 where the only waker is `none`: the Waker API is absent from the headers. */
+#define CMIO_HAVE_WAKER 1
+
+/* Threads: a registry may be used while another thread polls (the poll(2) backend then locks its
+ * table and wakes the poller through a pipe). */
+#define CMIO_HAVE_THREADS 1
+
+/* Socket calls: the full BSD set, or only accept/recv/send/shutdown on sockets the host hands
+ * over (inherited). */
+#define CMIO_SOCKETS_FULL 1
+
+/* Socket types this platform has, each with its header <cmio/<type>.h> (idl/<type>.yaml). */
+#define CMIO_HAVE_TCP_LISTENER 1
+#define CMIO_HAVE_TCP_STREAM 1
+#define CMIO_HAVE_UDP_SOCKET 1
+#define CMIO_HAVE_UNIX_DATAGRAM 1
+#define CMIO_HAVE_UNIX_LISTENER 1
+#define CMIO_HAVE_UNIX_STREAM 1
 
 /* Interest flags this platform has (mio's Interest). */
 #define CMIO_HAVE_INTEREST_READABLE 1

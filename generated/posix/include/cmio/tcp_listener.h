@@ -72,7 +72,8 @@ CMIO_API int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sock
  *
  * listener: The tcp_listener.
  * stream: (out) Receives the accepted stream.
- * peer: (out, may be NULL) Receives the peer's address; may be NULL.
+ * peer: (out, may be NULL) Receives the peer's address; may be NULL. Left empty (family AF_UNSPEC)
+ *     where the platform cannot tell it (WASI preview 1).
  *
  * Returns 0, or a negative errno:
  *   -EINVAL: listener or stream is NULL.

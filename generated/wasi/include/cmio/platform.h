@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: wasi.
+ * Change the IDL (or the template) and run `make generate`. */
+#ifndef CMIO_PLATFORM_H
+#define CMIO_PLATFORM_H
+
+/*
+ * WASI preview 1 (wasm32-wasi with wasi-libc), mio's limited subset. Sockets come from the
+ * host (a listener pre-opened as an fd, the way wasmtime's --tcplisten passes it): nothing is
+ * bound or connected here, and there are no socket options, no addresses (an accepted peer's
+ * address is left empty) and no UDP or Unix sockets. The poll(2) backend runs over wasi-libc's
+ * poll(), which is poll_oneoff; there are no threads, so there is no waker, and a poll with no
+ * timeout and nothing registered fails with -ENOTSUP instead of waiting forever.
+ */
+#define CMIO_PLATFORM_NAME "wasi"
+#define CMIO_PLATFORM_WASI 1
+#define CMIO_HANDLE_FD 1
+
+/* Poll backends compiled in; the first is the default. */
+#define CMIO_BACKEND_POLL 1
+#define CMIO_DEFAULT_BACKEND "poll"
+
+/* The poll(2) backend waits with poll (milliseconds, rounded up). */
+#define CMIO_HAVE_PPOLL 0
+/* poll(2) reports a hang-up on an fd polled for no event (no: poll_oneoff). */
+#define CMIO_POLL_HANGUP_ALONE 0
+
+/* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
+#define CMIO_WAKER_NONE 1
+#define CMIO_DEFAULT_WAKER "none"
+/* 0 where the only waker is `none`: the Waker API is absent from the headers. */
+#define CMIO_HAVE_WAKER 0
+
+/* Threads: a registry may be used while another thread polls (the poll(2) backend then locks its
+ * table and wakes the poller through a pipe). */
+#define CMIO_HAVE_THREADS 0
+
+/* Socket calls: the full BSD set, or only accept/recv/send/shutdown on sockets the host hands
+ * over (inherited). */
+#define CMIO_SOCKETS_INHERITED 1
+
+/* Socket types this platform has, each with its header <cmio/<type>.h> (idl/<type>.yaml). */
+#define CMIO_HAVE_TCP_LISTENER 1
+#define CMIO_HAVE_TCP_STREAM 1
+
+/* Interest flags this platform has (mio's Interest). */
+#define CMIO_HAVE_INTEREST_READABLE 1
+#define CMIO_HAVE_INTEREST_WRITABLE 1
+#define CMIO_HAVE_INTEREST_PRIORITY 0
+#define CMIO_HAVE_INTEREST_AIO 0
+#define CMIO_HAVE_INTEREST_LIO 0
+
+/* Unix-domain sockets: abstract names; received fds close-on-exec in recvmsg itself
+ * (MSG_CMSG_CLOEXEC) or by fcntl afterwards; how peer credentials are read. */
+#define CMIO_HAVE_ABSTRACT_NAMES 0
+#define CMIO_CMSG_CLOEXEC 0
+#define CMIO_PEER_CRED_NONE 1
+
+/* Batched UDP: a loop of single calls. */
+#define CMIO_BATCH_LOOP 1
+
+/* Private: the flags of every send (none); the inline fast paths use it. */
+#define CMIO__SEND_FLAGS 0
+
+#endif /* CMIO_PLATFORM_H */
