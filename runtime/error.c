@@ -8,7 +8,7 @@
 
 #include <limits.h>
 
-/* Codes POSIX defines, plus the BSD socket-era codes every Unix still has. */
+/* Codes POSIX defines that every platform has, Windows' C runtime included. */
 #define CMIO_ERRNO_COMMON(X)                                                                       \
     X(EPERM, "operation not permitted")                                                            \
     X(ENOENT, "no such file or directory")                                                         \
@@ -24,7 +24,6 @@
     X(ENOMEM, "not enough memory")                                                                 \
     X(EACCES, "permission denied")                                                                 \
     X(EFAULT, "bad address in system call argument")                                               \
-    X(ENOTBLK, "block device required")                                                            \
     X(EBUSY, "resource busy or locked")                                                            \
     X(EEXIST, "already exists")                                                                    \
     X(EXDEV, "cross-device link not permitted")                                                    \
@@ -54,20 +53,16 @@
     X(EIDRM, "identifier removed")                                                                 \
     X(ENOLINK, "link has been severed")                                                            \
     X(EPROTO, "protocol error")                                                                    \
-    X(EMULTIHOP, "multihop attempted")                                                             \
     X(EBADMSG, "bad message")                                                                      \
     X(EOVERFLOW, "value too large for defined data type")                                          \
     X(EILSEQ, "illegal byte sequence")                                                             \
-    X(EUSERS, "too many users")                                                                    \
     X(ENOTSOCK, "socket operation on non-socket")                                                  \
     X(EDESTADDRREQ, "destination address required")                                                \
     X(EMSGSIZE, "message too long")                                                                \
     X(EPROTOTYPE, "protocol wrong type for socket")                                                \
     X(ENOPROTOOPT, "protocol not available")                                                       \
     X(EPROTONOSUPPORT, "protocol not supported")                                                   \
-    X(ESOCKTNOSUPPORT, "socket type not supported")                                                \
     X(EOPNOTSUPP, "operation not supported")                                                       \
-    X(EPFNOSUPPORT, "protocol family not supported")                                               \
     X(EAFNOSUPPORT, "address family not supported")                                                \
     X(EADDRINUSE, "address already in use")                                                        \
     X(EADDRNOTAVAIL, "address not available")                                                      \
@@ -79,20 +74,28 @@
     X(ENOBUFS, "no buffer space available")                                                        \
     X(EISCONN, "socket is already connected")                                                      \
     X(ENOTCONN, "socket is not connected")                                                         \
-    X(ESHUTDOWN, "cannot send after socket shutdown")                                              \
-    X(ETOOMANYREFS, "too many references")                                                         \
     X(ETIMEDOUT, "connection timed out")                                                           \
     X(ECONNREFUSED, "connection refused")                                                          \
-    X(EHOSTDOWN, "host is down")                                                                   \
     X(EHOSTUNREACH, "host is unreachable")                                                         \
     X(EALREADY, "operation already in progress")                                                   \
     X(EINPROGRESS, "operation in progress")                                                        \
-    X(ESTALE, "stale file handle")                                                                 \
-    X(EREMOTE, "object is remote")                                                                 \
-    X(EDQUOT, "disk quota exceeded")                                                               \
     X(ECANCELED, "operation canceled")                                                             \
     X(EOWNERDEAD, "owner died")                                                                    \
     X(ENOTRECOVERABLE, "state not recoverable")
+
+/* BSD socket-era and other Unix codes that the Windows C runtime does not define. */
+#define CMIO_ERRNO_UNIX(X)                                                                         \
+    X(ENOTBLK, "block device required")                                                            \
+    X(EMULTIHOP, "multihop attempted")                                                             \
+    X(EUSERS, "too many users")                                                                    \
+    X(ESOCKTNOSUPPORT, "socket type not supported")                                                \
+    X(EPFNOSUPPORT, "protocol family not supported")                                               \
+    X(ESHUTDOWN, "cannot send after socket shutdown")                                              \
+    X(ETOOMANYREFS, "too many references")                                                         \
+    X(EHOSTDOWN, "host is down")                                                                   \
+    X(ESTALE, "stale file handle")                                                                 \
+    X(EREMOTE, "object is remote")                                                                 \
+    X(EDQUOT, "disk quota exceeded")
 
 /* Linux-only codes (mostly STREAMS and driver leftovers; listed so every errno has a name). */
 #define CMIO_ERRNO_LINUX(X)                                                                        \
@@ -156,8 +159,17 @@ struct cmio_errinfo {
 /* clang-format off */
 static const struct cmio_errinfo cmio_errtab[] = {
     CMIO_ERRNO_COMMON(CMIO_ERRINFO)
+#if !defined(_WIN32)
+    CMIO_ERRNO_UNIX(CMIO_ERRINFO)
+#endif
 #if defined(__linux__) /* errno values come from the kernel, whatever the wrappers */
     CMIO_ERRNO_LINUX(CMIO_ERRINFO)
+#endif
+#if defined(_WIN32) /* the C runtime's STREAMS codes (Linux lists them above) */
+    CMIO_ERRINFO(ENODATA, "no data available")
+    CMIO_ERRINFO(ENOSR, "out of streams resources")
+    CMIO_ERRINFO(ENOSTR, "device not a stream")
+    CMIO_ERRINFO(ETIME, "timer expired")
 #endif
     /* Aliases get an entry only where they are distinct codes (on Linux they are not). */
 #if EWOULDBLOCK != EAGAIN

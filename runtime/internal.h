@@ -19,6 +19,14 @@
 
 /* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
 
+/* What backends key registrations by: an fd, or a SOCKET where the platform's handle is a socket
+ * (platform.h's CMIO_HANDLE_*). */
+#if CMIO_HANDLE_SOCKET
+typedef uintptr_t cmio__handle;
+#else
+typedef int cmio__handle;
+#endif
+
 struct cmio_selector;
 
 struct cmio_backend {
@@ -26,9 +34,11 @@ struct cmio_backend {
     /* Allocates a selector whose first member is struct cmio_selector (be and refs filled in). */
     int (*create)(struct cmio_selector **out);
     void (*destroy)(struct cmio_selector *sel);
-    int (*add)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
-    int (*modify)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
-    int (*remove)(struct cmio_selector *sel, int fd);
+    int (*add)(struct cmio_selector *sel, cmio__handle fd, cmio_token token,
+               cmio_interest interest);
+    int (*modify)(struct cmio_selector *sel, cmio__handle fd, cmio_token token,
+                  cmio_interest interest);
+    int (*remove)(struct cmio_selector *sel, cmio__handle fd);
     /* Fills events (len set); returns the count or a negative errno. timeout already validated. */
     int (*select)(struct cmio_selector *sel, cmio_events *events, const struct timespec *timeout);
     /* The epoll fd a caller may wait on directly for this selector (the inline cmio_poll_poll of
@@ -38,7 +48,7 @@ struct cmio_backend {
      * operation, CMIO_INTEREST_WRITABLE after a write) once that operation returned -EAGAIN; the
      * other direction stays as it is. NULL for backends that are edge-triggered natively (epoll,
      * kqueue): io_source then does nothing at all. */
-    int (*rearm)(struct cmio_selector *sel, int fd, cmio_interest dir);
+    int (*rearm)(struct cmio_selector *sel, cmio__handle fd, cmio_interest dir);
 };
 
 /* Shared by a poll and the registries cloned from it; freed when the last reference goes. */
@@ -49,6 +59,7 @@ struct cmio_selector {
 
 extern const struct cmio_backend cmio__backend_epoll;
 extern const struct cmio_backend cmio__backend_poll;
+extern const struct cmio_backend cmio__backend_afd;
 #if CMIO_BACKEND_EPOLL
 /* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
 void cmio__epoll_disable_pwait2(void);
@@ -128,6 +139,21 @@ typedef struct epoll_event cmio__sys_event;
 #define CMIO__EV_ERR EPOLLERR
 #define CMIO__EV_HUP EPOLLHUP
 #define CMIO__EV_RDHUP EPOLLRDHUP
+#elif CMIO_BACKEND_AFD
+/* Windows: the same layout; the AFD backend (runtime/win/backend_afd.c) translates AFD's poll bits
+ * into these, so that the accessors in events.c give mio's Windows mapping. */
+typedef struct {
+    uint32_t events;
+    union {
+        uint64_t u64;
+    } data;
+} cmio__sys_event;
+#define CMIO__EV_IN 0x001u
+#define CMIO__EV_PRI 0x002u
+#define CMIO__EV_OUT 0x004u
+#define CMIO__EV_ERR 0x008u
+#define CMIO__EV_HUP 0x010u
+#define CMIO__EV_RDHUP 0x2000u
 #else
 #include <poll.h>
 /* Elsewhere the same layout with poll(2)'s bits. */

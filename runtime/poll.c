@@ -20,6 +20,9 @@ const struct cmio_backend *cmio__backend(void)
 #if CMIO_BACKEND_POLL
         &cmio__backend_poll,
 #endif
+#if CMIO_BACKEND_AFD
+        &cmio__backend_afd,
+#endif
     };
     static const struct cmio_backend *_Atomic chosen;
     static atomic_bool decided;
@@ -147,6 +150,7 @@ void cmio_registry_free(cmio_registry *registry)
     free(registry);
 }
 
+#if CMIO_HANDLE_FD
 int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
                               cmio_interest interest)
 {
@@ -175,3 +179,4 @@ int cmio_registry_deregister_fd(cmio_registry *registry, int fd)
         return -EBADF;
     return registry->sel->be->remove(registry->sel, fd);
 }
+#endif /* CMIO_HANDLE_FD */

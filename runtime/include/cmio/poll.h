@@ -80,6 +80,7 @@ CMIO_API int cmio_registry_try_clone(const cmio_registry *registry, cmio_registr
  * nothing. NULL is ignored. */
 CMIO_API void cmio_registry_free(cmio_registry *registry);
 
+#if CMIO_HANDLE_FD
 /* Registers a raw file descriptor (mio's SourceFd): the caller keeps ownership of fd and must
  * deregister it before closing it. -EEXIST when fd is already registered, -EINVAL for interest 0
  * or unknown interest bits, -EBADF for a negative fd. */
@@ -92,6 +93,7 @@ CMIO_API int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_t
 /* Removes a registered fd. -ENOENT when fd is not registered (a closed fd included), -EBADF for a
  * negative fd. */
 CMIO_API int cmio_registry_deregister_fd(cmio_registry *registry, int fd);
+#endif
 
 /* ---- Events -------------------------------------------------------------------------------- */
 

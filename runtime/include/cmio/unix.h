@@ -11,6 +11,10 @@
 
 #include <cmio/common.h>
 
+/* Platforms whose handle is a Windows SOCKET have no Unix-domain sockets in cmio (as mio): this
+ * header declares nothing there. */
+#if !CMIO_HANDLE_SOCKET
+
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -77,5 +81,7 @@ typedef struct cmio_fd_buf {
 } cmio_fd_buf;
 
 CMIO_EXTERN_C_END
+
+#endif /* !CMIO_HANDLE_SOCKET */
 
 #endif /* CMIO_UNIX_H */
