@@ -17,15 +17,15 @@
 #define CMIO__NOINLINE
 #endif
 
-/* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
-
-/* What backends key registrations by: an fd, or a SOCKET where the platform's handle is a socket
- * (platform.h's CMIO_HANDLE_*). */
+/* The system layer: the socket calls of the platform's handle kind (platform table `handle`), each
+ * returning 0, a count or a handle, or a negative errno. */
 #if CMIO_HANDLE_SOCKET
-typedef uintptr_t cmio__handle;
+#include "win/sys_socket.h"
 #else
-typedef int cmio__handle;
+#include "sys_fd.h"
 #endif
+
+/* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
 
 struct cmio_selector;
 
@@ -200,12 +200,13 @@ int cmio__source_reregister(cmio_io_source *src, cmio_registry *registry, cmio_t
 int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry);
 /* Deregisters if registered, then closes the fd; the source is empty afterwards. */
 int cmio__source_close(cmio_io_source *src);
-/* Deregisters if registered and returns the fd (the source is empty afterwards). */
-int cmio__source_release(cmio_io_source *src);
+/* Deregisters if registered and hands the fd to *out (the source is empty afterwards). 0 or a
+ * negative errno. */
+int cmio__source_release(cmio_io_source *src, cmio__handle *out);
 /* Takes ownership of fd: makes it non-blocking if it is not. -EBADF for an invalid fd. */
-int cmio__source_adopt(cmio_io_source *src, int fd);
+int cmio__source_adopt(cmio_io_source *src, cmio__handle fd);
 /* Makes src hold fd, registered nowhere (what every constructor does with a new fd). */
-static inline void cmio__source_init(cmio_io_source *src, int fd)
+static inline void cmio__source_init(cmio_io_source *src, cmio__handle fd)
 {
     src->fd1 = fd + 1;
     src->rearm = false;
@@ -228,10 +229,8 @@ static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r, cmio_i
     return r;
 }
 
-/* ---- fd helpers (fd.c) ---------------------------------------------------------------------- */
+/* ---- fd helpers (fd.c; cmio__fd_set_nonblock/_cloexec are in sys_fd.h) ---------------------- */
 
-int cmio__fd_set_nonblock(int fd);
-int cmio__fd_set_cloexec(int fd);
 /* A pipe whose ends are both non-blocking and close-on-exec (pipe2 is not POSIX.1-2008). */
 int cmio__fd_pipe(int p[2]);
 

@@ -5,6 +5,7 @@
 
 #include <cmio/addr.h>
 #include <cmio/common.h>
+#include <cmio/io_source.h>
 #include <cmio/datagram.h>
 #include <cmio/unix.h>
 
@@ -14,23 +15,24 @@ int cmio__sockaddr_check(const cmio_sockaddr *addr);
 
 /* getsockname (peer false) or getpeername (peer true) into addr; -EAFNOSUPPORT when the socket is
  * not IPv4/IPv6. */
-int cmio__getname(int fd, bool peer, cmio_sockaddr *addr);
+int cmio__getname(cmio__handle fd, bool peer, cmio_sockaddr *addr);
 
-int cmio__sockopt_set_int(int fd, int level, int name, int value);
-int cmio__sockopt_get_int(int fd, int level, int name, int *value);
+int cmio__sockopt_set_int(cmio__handle fd, int level, int name, int value);
+int cmio__sockopt_get_int(cmio__handle fd, int level, int name, int *value);
 /* The same for options whose value is an unsigned char on this platform (value 0..255). */
-int cmio__sockopt_set_u8(int fd, int level, int name, int value);
-int cmio__sockopt_get_u8(int fd, int level, int name, int *value);
+int cmio__sockopt_set_u8(cmio__handle fd, int level, int name, int value);
+int cmio__sockopt_get_u8(cmio__handle fd, int level, int name, int *value);
 
 /* IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP (option) with a struct ip_mreq. */
-int cmio__multicast_v4(int fd, int option, const struct in_addr *group,
+int cmio__multicast_v4(cmio__handle fd, int option, const struct in_addr *group,
                        const struct in_addr *iface);
 /* The platform's IPv6 join / leave option with a struct ipv6_mreq. */
-int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_t iface);
+int cmio__multicast_v6(cmio__handle fd, int option, const struct in6_addr *group, uint32_t iface);
 
 /* SHUT_RD/SHUT_WR/SHUT_RDWR for a cmio_shutdown, or -EINVAL. */
 int cmio__shutdown_how(cmio_shutdown how);
 
+#if CMIO_HAVE_UNIX_SOCKETS
 /* ---- Unix-domain sockets (unix_net.c) ---- */
 
 /* AF_UNIX for a well-formed cmio_unix_addr, else -EINVAL. */
@@ -41,6 +43,8 @@ int cmio__peer_cred(int fd, cmio_peer_cred *out);
 ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size_t nfds, int flags);
 /* recvmsg; fds land in fdb (close-on-exec); a truncated control message closes them. */
 ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
+
+#endif
 
 /* ---- batched UDP (udp_batch.c) ---- */
 

@@ -142,7 +142,8 @@ static void test_register_errors(void **state)
     assert_int_equal(cmio__source_deregister(&src, NULL), -EINVAL);
     assert_int_equal(cmio__source_close(&src), 0);
     assert_int_equal(cmio__source_close(NULL), -EINVAL);
-    assert_int_equal(cmio__source_release(NULL), -EINVAL);
+    cmio__handle h;
+    assert_int_equal(cmio__source_release(NULL, &h), -EINVAL);
     close(sv[1]);
 }
 
@@ -188,7 +189,8 @@ static void test_close(void **state)
     assert_int_equal(test_count_open_fds(), before - 1);
     assert_int_equal(test_poll_now(f->poll, f->events), 0);
     assert_int_equal(cmio__source_close(&src), -EBADF);
-    assert_int_equal(cmio__source_release(&src), -EBADF);
+    cmio__handle h;
+    assert_int_equal(cmio__source_release(&src, &h), -EBADF);
     close(sv[1]);
 }
 
@@ -218,14 +220,16 @@ static void test_release(void **state)
     test_socketpair(sv);
     assert_int_equal(cmio__source_adopt(&src, sv[0]), 0);
     assert_int_equal(cmio__source_register(&src, f->reg, 1, R), 0);
-    assert_int_equal(cmio__source_release(&src), sv[0]);
+    cmio__handle h = -1;
+    assert_int_equal(cmio__source_release(&src, &h), 0);
+    assert_int_equal(h, sv[0]);
     assert_int_equal(src.fd1, 0); /* empty again */
     assert_null(src.sel);
     assert_true(test_fd_is_open(sv[0])); /* still open: the caller owns it */
     test_write_byte(sv[1]);
     assert_int_equal(test_poll_now(f->poll, f->events), 0); /* and deregistered */
     assert_int_equal(cmio_registry_deregister_fd(f->reg, sv[0]), -ENOENT);
-    assert_int_equal(cmio__source_release(&src), -EBADF);
+    assert_int_equal(cmio__source_release(&src, &h), -EBADF);
     close(sv[0]);
     close(sv[1]);
 }

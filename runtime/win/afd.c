@@ -133,6 +133,12 @@ static int cmio_base_ioctl(SOCKET s, DWORD ioctl, SOCKET *out)
 
 int cmio__afd_base_socket(SOCKET s, SOCKET *base)
 {
+    /* An open socket first (-EBADF for a closed one or another kind of handle): Wine answers
+     * SIO_BASE_HANDLE without looking at its socket. */
+    int type;
+    int len = sizeof(type);
+    if (getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) == SOCKET_ERROR)
+        return cmio__wsa_error();
     int r = cmio_base_ioctl(s, SIO_BASE_HANDLE, base);
     if (r == 0)
         return 0;

@@ -426,7 +426,7 @@ static int afd_add(struct cmio_selector *sel, cmio__handle h, cmio_token token,
     SOCKET base;
     int r = cmio__afd_base_socket(socket, &base);
     if (r < 0)
-        return r == -ENOTSOCK ? -EBADF : r; /* a closed socket, as epoll_ctl says */
+        return r; /* -EBADF for a closed socket (WSAENOTSOCK), as epoll_ctl says */
     struct sock *k = calloc(1, sizeof(*k));
     if (k == NULL)
         return -ENOMEM;
@@ -482,13 +482,15 @@ static int afd_remove(struct cmio_selector *sel, cmio__handle h)
     return k != NULL ? 0 : -ENOENT;
 }
 
-static int afd_rearm(struct cmio_selector *sel, cmio__handle h)
+/* An operation of direction `dir` returned -EAGAIN: that direction's events are wanted again. */
+static int afd_rearm(struct cmio_selector *sel, cmio__handle h, cmio_interest dir)
 {
     struct afd_selector *s = SEL(sel);
     AcquireSRWLockExclusive(&s->lock);
     struct sock *k = find(s, (SOCKET)h);
-    if (k != NULL && k->armed != k->want) {
-        k->armed = k->want;
+    uint32_t add = k != NULL ? k->want & afd_events(dir) & ~k->armed : 0;
+    if (add != 0) {
+        k->armed |= add;
         sock_request_update(s, k);
     }
     ReleaseSRWLockExclusive(&s->lock);
@@ -542,6 +544,7 @@ static int afd_select(struct cmio_selector *sel, cmio_events *events,
     if (timeout != NULL)
         deadline = now_ns() + (int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec;
     size_t out = 0;
+    int rounds = 8; /* zero timeout: extra rounds after packets that gave no event */
     for (;;) {
         DWORD ms = INFINITE;
         if (timeout != NULL) {
@@ -572,9 +575,12 @@ static int afd_select(struct cmio_selector *sel, cmio_events *events,
             events->len = out;
             return out > 0 ? (int)out : -cmio__win_errno(err);
         }
-        /* Packets that gave no event (a cancelled poll, a change), or a wait that ended early:
-         * wait again for what is left of the timeout. */
-        if (out > 0 || zero || (timeout != NULL && now_ns() >= deadline)) {
+        /* Packets that gave no event (a cancelled poll, whose socket is resubmitted now), or a
+         * wait that ended early: wait again for what is left of the timeout. A zero timeout
+         * goes round again only after such packets, a few times: a poll cancelled to change
+         * what it asks for then reports what is already true, as epoll_ctl would at once. */
+        bool again = timeout == NULL || now_ns() < deadline || (zero && ok && rounds-- > 0);
+        if (out > 0 || !again) {
             events->len = out;
             return (int)out;
         }

@@ -18,7 +18,7 @@
     X(WSAEWOULDBLOCK, EAGAIN)                                                                      \
     X(WSAEINPROGRESS, EINPROGRESS)                                                                 \
     X(WSAEALREADY, EALREADY)                                                                       \
-    X(WSAENOTSOCK, ENOTSOCK)                                                                       \
+    X(WSAENOTSOCK, EBADF) /* a closed or invalid SOCKET: a bad fd on Unix */                       \
     X(WSAEDESTADDRREQ, EDESTADDRREQ)                                                               \
     X(WSAEMSGSIZE, EMSGSIZE)                                                                       \
     X(WSAEPROTOTYPE, EPROTOTYPE)                                                                   \

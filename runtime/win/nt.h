@@ -79,21 +79,10 @@ int cmio__afd_cancel(HANDLE afd, IO_STATUS_BLOCK *iosb);
  * layered providers that break it): the one AFD knows. 0 or a negative errno. */
 int cmio__afd_base_socket(SOCKET s, SOCKET *base);
 
-/* ---- error_map.c: one Win32/WSA/NTSTATUS → errno table --------------------------------------- */
+/* ---- error_map.c (the rest of it is declared in sys_socket.h) -------------------------------- */
 
-/* The errno (positive) for a Win32 or Winsock error code; EIO for a code the table lacks. */
-int cmio__win_errno(DWORD code);
-/* The same for an NTSTATUS (through RtlNtStatusToDosError). */
+/* The errno (positive) for an NTSTATUS, through RtlNtStatusToDosError and the one table. */
 int cmio__nt_errno(NTSTATUS status);
-/* -errno for WSAGetLastError() / GetLastError(). */
-int cmio__wsa_error(void);
-int cmio__last_error(void);
-
-/* ---- winsock.c ------------------------------------------------------------------------------- */
-
-/* WSAStartup(2.2), once per process, thread-safely (InitOnceExecuteOnce). 0 or a negative errno
- * (the same one on every later call). */
-int cmio__winsock_init(void);
 
 /* ---- backend_afd.c, for waker_iocp.c --------------------------------------------------------- */
 

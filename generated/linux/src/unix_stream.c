@@ -7,15 +7,9 @@
 #include <cmio/unix_stream.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-/* UnixStream::connect — idl/unix_stream.yaml:11 */
+/* UnixStream::connect — idl/unix_stream.yaml:12 */
 int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
 {
     if (stream == NULL || path == NULL)
@@ -28,23 +22,22 @@ int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
     family = AF_UNIX;
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
-    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
+    /* Non-blocking: -EINPROGRESS means the connection goes on; a writable event tells the end. */
+    rc = cmio__sys_connect(sfd, sa, salen);
+    if (rc < 0 && rc != -EINPROGRESS)
         goto fail;
-    }
     cmio__source_init(&stream->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
-/* UnixStream::connect_addr — idl/unix_stream.yaml:23 */
+/* UnixStream::connect_addr — idl/unix_stream.yaml:24 */
 int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -55,23 +48,22 @@ int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr
         return family;
     const struct sockaddr *sa = (const struct sockaddr *)&addr->sun;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
-    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
+    /* Non-blocking: -EINPROGRESS means the connection goes on; a writable event tells the end. */
+    rc = cmio__sys_connect(sfd, sa, salen);
+    if (rc < 0 && rc != -EINPROGRESS)
         goto fail;
-    }
     cmio__source_init(&stream->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
-/* UnixStream::pair — idl/unix_stream.yaml:32 */
+/* UnixStream::pair — idl/unix_stream.yaml:33 */
 int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
 {
     if (stream == NULL || other == NULL)
@@ -86,7 +78,7 @@ int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
     return 0;
 }
 
-/* UnixStream::local_addr — idl/unix_stream.yaml:40 */
+/* UnixStream::local_addr — idl/unix_stream.yaml:41 */
 int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -95,7 +87,7 @@ int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *
     return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* UnixStream::peer_addr — idl/unix_stream.yaml:48 */
+/* UnixStream::peer_addr — idl/unix_stream.yaml:49 */
 int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -104,7 +96,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* UnixStream::take_error — idl/unix_stream.yaml:57 */
+/* UnixStream::take_error — idl/unix_stream.yaml:58 */
 int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -114,11 +106,11 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
-/* UnixStream::shutdown — idl/unix_stream.yaml:64 */
+/* UnixStream::shutdown — idl/unix_stream.yaml:65 */
 int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -127,24 +119,24 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
+    return cmio__sys_shutdown(cmio__source_fd(&stream->src), how_);
 }
 
-/* UnixStream::read — idl/unix_stream.yaml:71 */
+/* UnixStream::read — idl/unix_stream.yaml:72 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
 {
     return cmio__unix_stream_read(stream, buf, len);
 }
 
-/* UnixStream::write — idl/unix_stream.yaml:80 */
+/* UnixStream::write — idl/unix_stream.yaml:81 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
 {
     return cmio__unix_stream_write(stream, buf, len);
 }
 
-/* UnixStream::readv — idl/unix_stream.yaml:89 */
+/* UnixStream::readv — idl/unix_stream.yaml:90 */
 ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -152,11 +144,11 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
     if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    ssize_t n = readv(cmio__source_fd(&stream->src), iov, iovcnt);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    ssize_t n = cmio__sys_readv(cmio__source_fd(&stream->src), iov, iovcnt);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixStream::writev — idl/unix_stream.yaml:98 */
+/* UnixStream::writev — idl/unix_stream.yaml:99 */
 ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -164,16 +156,11 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = (struct iovec *)iov;
-    msg.msg_iovlen = iovcnt;
-    ssize_t n = sendmsg(cmio__source_fd(&stream->src), &msg, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+    ssize_t n = cmio__sys_writev(cmio__source_fd(&stream->src), iov, iovcnt, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:107 */
+/* none (cmio extension) — idl/unix_stream.yaml:108 */
 ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                   const int *fds, size_t nfds)
 {
@@ -185,7 +172,7 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:120 */
+/* none (cmio extension) — idl/unix_stream.yaml:121 */
 ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
 {
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
@@ -195,7 +182,7 @@ ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t le
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
 }
 
-/* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:133 */
+/* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:134 */
 int cmio_unix_stream_peer_cred(const cmio_unix_stream *stream, cmio_peer_cred *cred)
 {
     if (stream == NULL || cred == NULL)
@@ -229,7 +216,9 @@ int cmio_unix_stream_into_fd(cmio_unix_stream *stream)
     if (stream == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&stream->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&stream->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

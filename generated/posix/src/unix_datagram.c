@@ -7,15 +7,9 @@
 #include <cmio/unix_datagram.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-/* UnixDatagram::bind — idl/unix_datagram.yaml:11 */
+/* UnixDatagram::bind — idl/unix_datagram.yaml:12 */
 int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -28,22 +22,21 @@ int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
     family = AF_UNIX;
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
-    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&sock->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
-/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:20 */
+/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:21 */
 int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -54,35 +47,35 @@ int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr 
         return family;
     const struct sockaddr *sa = (const struct sockaddr *)&addr->sun;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&sock->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
-/* UnixDatagram::unbound — idl/unix_datagram.yaml:29 */
+/* UnixDatagram::unbound — idl/unix_datagram.yaml:30 */
 int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
 {
     if (sock == NULL)
         return -EINVAL;
 
-    int sfd = cmio__sys_socket(AF_UNIX, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, AF_UNIX, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
     cmio__source_init(&sock->src, sfd);
     return 0;
 }
 
-/* UnixDatagram::pair — idl/unix_datagram.yaml:35 */
+/* UnixDatagram::pair — idl/unix_datagram.yaml:36 */
 int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
 {
     if (sock == NULL || other == NULL)
@@ -97,7 +90,7 @@ int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
     return 0;
 }
 
-/* UnixDatagram::connect — idl/unix_datagram.yaml:43 */
+/* UnixDatagram::connect — idl/unix_datagram.yaml:44 */
 int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -111,10 +104,10 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
+    return cmio__sys_connect(cmio__source_fd(&sock->src), sa, salen);
 }
 
-/* UnixDatagram::local_addr — idl/unix_datagram.yaml:50 */
+/* UnixDatagram::local_addr — idl/unix_datagram.yaml:51 */
 int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -123,7 +116,7 @@ int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr
     return cmio__getname_unix(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:58 */
+/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:59 */
 int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -132,7 +125,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UnixDatagram::recv_from — idl/unix_datagram.yaml:67 */
+/* UnixDatagram::recv_from — idl/unix_datagram.yaml:68 */
 ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t len,
                                      cmio_unix_addr *source)
 {
@@ -141,21 +134,22 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&sun, &salen);
+    ssize_t n = cmio__sys_recvfrom(cmio__source_fd(&sock->src), buf, len, 0,
+                                   (struct sockaddr *)&sun, &salen);
     if (n >= 0 && source != NULL &&
         cmio_unix_addr_from_sys(source, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(source);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixDatagram::recv — idl/unix_datagram.yaml:77 */
+/* UnixDatagram::recv — idl/unix_datagram.yaml:78 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_recv)(cmio_unix_datagram *sock, void *buf, size_t len)
 {
     return cmio__unix_datagram_recv(sock, buf, len);
 }
 
-/* UnixDatagram::send_to — idl/unix_datagram.yaml:86 */
+/* UnixDatagram::send_to — idl/unix_datagram.yaml:87 */
 ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, size_t len,
                                    const char *path)
 {
@@ -170,18 +164,19 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+    ssize_t n =
+        cmio__sys_sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UnixDatagram::send — idl/unix_datagram.yaml:96 */
+/* UnixDatagram::send — idl/unix_datagram.yaml:97 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_send)(cmio_unix_datagram *sock, const void *buf, size_t len)
 {
     return cmio__unix_datagram_send(sock, buf, len);
 }
 
-/* UnixDatagram::take_error — idl/unix_datagram.yaml:105 */
+/* UnixDatagram::take_error — idl/unix_datagram.yaml:106 */
 int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -191,11 +186,11 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
-/* UnixDatagram::shutdown — idl/unix_datagram.yaml:112 */
+/* UnixDatagram::shutdown — idl/unix_datagram.yaml:113 */
 int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
 {
     if (sock == NULL)
@@ -204,10 +199,10 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
+    return cmio__sys_shutdown(cmio__source_fd(&sock->src), how_);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:119 */
+/* none (cmio extension) — idl/unix_datagram.yaml:120 */
 ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                     const int *fds, size_t nfds)
 {
@@ -218,7 +213,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:132 */
+/* none (cmio extension) — idl/unix_datagram.yaml:133 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {
@@ -254,7 +249,9 @@ int cmio_unix_datagram_into_fd(cmio_unix_datagram *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&sock->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&sock->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

@@ -94,6 +94,18 @@ CMIO_API int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_t
  * negative fd. */
 CMIO_API int cmio_registry_deregister_fd(cmio_registry *registry, int fd);
 #endif
+#if CMIO_HANDLE_SOCKET
+#include <winsock2.h>
+/* Windows: the same for a raw socket (a SOCKET the caller owns: deregister it before closing it).
+ * -EBADF for INVALID_SOCKET, and for a handle that is not an open socket when registering. A raw
+ * registration has no socket struct to re-arm it: after an event, do the operation until it would
+ * block, then reregister to be told again (mio's AFD backend emulates edges that way). */
+CMIO_API int cmio_registry_register_socket(cmio_registry *registry, SOCKET socket, cmio_token token,
+                                           cmio_interest interest);
+CMIO_API int cmio_registry_reregister_socket(cmio_registry *registry, SOCKET socket,
+                                             cmio_token token, cmio_interest interest);
+CMIO_API int cmio_registry_deregister_socket(cmio_registry *registry, SOCKET socket);
+#endif
 
 /* ---- Events -------------------------------------------------------------------------------- */
 

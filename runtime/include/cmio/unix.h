@@ -11,10 +11,15 @@
 
 #include <cmio/common.h>
 
-/* Platforms whose handle is a Windows SOCKET have no Unix-domain sockets in cmio (as mio): this
- * header declares nothing there. */
-#if !CMIO_HANDLE_SOCKET
+/* Unix-domain sockets exist where one of their types does (platform.h, from idl/); elsewhere
+ * (WASI) this header declares nothing. */
+#if CMIO_HAVE_UNIX_STREAM || CMIO_HAVE_UNIX_LISTENER || CMIO_HAVE_UNIX_DATAGRAM
+#define CMIO_HAVE_UNIX_SOCKETS 1
+#else
+#define CMIO_HAVE_UNIX_SOCKETS 0
+#endif
 
+#if CMIO_HAVE_UNIX_SOCKETS
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -81,7 +86,6 @@ typedef struct cmio_fd_buf {
 } cmio_fd_buf;
 
 CMIO_EXTERN_C_END
-
-#endif /* !CMIO_HANDLE_SOCKET */
+#endif /* CMIO_HAVE_UNIX_SOCKETS */
 
 #endif /* CMIO_UNIX_H */

@@ -24,6 +24,14 @@
 #define CMIO_WAKER_PIPE 1
 #define CMIO_DEFAULT_WAKER "pipe"
 
+/* Socket types this platform has, each with its header <cmio/<type>.h> (idl/<type>.yaml). */
+#define CMIO_HAVE_TCP_LISTENER 1
+#define CMIO_HAVE_TCP_STREAM 1
+#define CMIO_HAVE_UDP_SOCKET 1
+#define CMIO_HAVE_UNIX_DATAGRAM 1
+#define CMIO_HAVE_UNIX_LISTENER 1
+#define CMIO_HAVE_UNIX_STREAM 1
+
 /* Interest flags this platform has (mio's Interest). */
 #define CMIO_HAVE_INTEREST_READABLE 1
 #define CMIO_HAVE_INTEREST_WRITABLE 1
