@@ -39,7 +39,7 @@ WIN_OBJS := $(WIN_RUNTIME_SRC:runtime/%.c=$(WB)/runtime/%.o) \
 WIN_DLL_OBJS := $(WIN_OBJS:$(WB)/%.o=$(WB)/dll/%.o)
 
 # The suites that apply to Windows (tests/win/README.md lists the others and why they do not).
-WIN_SUITES := test_error test_addr test_poll
+WIN_SUITES := test_error test_addr test_poll test_tcp_listener test_tcp_stream
 WIN_TESTS := $(WIN_SUITES:%=$(WB)/tests/%.exe)
 
 .PHONY: test-windows windows-lib windows-run-tests windows-check-exports windows-check-headers
@@ -77,10 +77,13 @@ $(WB)/cmio.dll: $(WIN_DLL_OBJS)
 	$(WIN_CC) -shared -static-libgcc -o $@ $^ -Wl,--out-implib,$(WB)/libcmio.dll.a -lws2_32
 
 # Tests link the static library (they use private runtime headers too) and cmocka statically:
-# nothing but Windows' DLLs to find under Wine.
+# nothing but Windows' DLLs to find under Wine. C99 printf (%zu) as in cmocka's build
+# (tests/matrix/mingw64.cmake): mingw's stdio, and cmocka's printf-format attribute checked as
+# that (gcc reads `printf` as Microsoft's format on this target).
+WIN_TEST_CFLAGS := -D__USE_MINGW_ANSI_STDIO=1 -D__printf__=__gnu_printf__
 $(WB)/tests/%.exe: tests/%.c $(wildcard tests/*.h) $(wildcard tests/win/*.h) $(WB)/libcmio.a
 	@mkdir -p $(@D)
-	$(WIN_CC) $(WIN_CFLAGS) -D__USE_MINGW_ANSI_STDIO=1 $(WIN_INCLUDES) -I$(CMOCKA)/include $< \
+	$(WIN_CC) $(WIN_CFLAGS) $(WIN_TEST_CFLAGS) $(WIN_INCLUDES) -I$(CMOCKA)/include $< \
 		$(WB)/libcmio.a $(CMOCKA)/lib/libcmocka.a -lws2_32 -static -lpthread -o $@
 
 windows-run-tests: windows-lib $(WIN_TESTS) windows-check-exports windows-check-headers

@@ -117,10 +117,12 @@ static inline int cmio__sys_shutdown(cmio__handle h, int how)
     return shutdown((SOCKET)h, how) == SOCKET_ERROR ? cmio__sys_error() : 0;
 }
 
-/* A socket has no read(2): recv without flags. */
+/* A socket has no read(2): recv without flags — except that, as read(2), a zero-length read of a
+ * stream returns 0 at once (Winsock says WSAEWOULDBLOCK when nothing is queued). */
 static inline ssize_t cmio__sys_read(cmio__handle h, void *buf, size_t len)
 {
-    return cmio__sys_recv(h, buf, len, 0);
+    ssize_t n = cmio__sys_recv(h, buf, len, 0);
+    return n == -EAGAIN && len == 0 ? 0 : n;
 }
 
 static inline ssize_t cmio__sys_send(cmio__handle h, const void *buf, size_t len, int flags)

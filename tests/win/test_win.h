@@ -20,6 +20,11 @@
 typedef SOCKET test_sock;
 #define TEST_NO_SOCK INVALID_SOCKET
 #define TEST_HANDLE(kind, obj) cmio_##kind##_as_socket(obj)
+#define TEST_FROM_HANDLE(kind, obj, h) cmio_##kind##_from_socket(obj, h)
+#define TEST_INTO_HANDLE(kind, obj) cmio_##kind##_into_socket(obj)
+#define TEST_EMPTY_HANDLE INVALID_SOCKET
+#define TEST_NULL_HANDLE INVALID_SOCKET
+#define TEST_VALID_HANDLE(h) ((h) != INVALID_SOCKET)
 
 /* runtime/win/error_map.c: the errno of a Winsock code (the tests link the static library). */
 int cmio__win_errno(unsigned long code);
@@ -57,6 +62,18 @@ static inline void test_sock_set_nonblock(test_sock s)
 {
     u_long on = 1;
     assert_int_equal(ioctlsocket(s, FIONBIO, &on), 0);
+}
+
+static inline void test_sock_set_blocking(test_sock s)
+{
+    u_long off = 0;
+    assert_int_equal(ioctlsocket(s, FIONBIO, &off), 0);
+}
+
+static inline ssize_t test_sock_recv(test_sock s, void *buf, size_t len)
+{
+    int n = recv(s, (char *)buf, (int)len, 0);
+    return n == SOCKET_ERROR ? -1 : n;
 }
 
 /* The pending error of a raw socket (SO_ERROR holds a Winsock code) as a positive errno, 0 for
@@ -115,6 +132,13 @@ static VOID CALLBACK test_watchdog_fired(PVOID param, BOOLEAN fired)
 static inline void test_alarm(unsigned seconds)
 {
     static HANDLE timer;
+    /* Every suite arms the watchdog first: make the output unbuffered then, so that it is all
+     * there (and in order with cmocka's stderr) even when the watchdog ends the process. */
+    static bool unbuffered;
+    if (!unbuffered) {
+        setvbuf(stdout, NULL, _IONBF, 0);
+        unbuffered = true;
+    }
     if (timer != NULL) {
         (void)DeleteTimerQueueTimer(NULL, timer, NULL);
         timer = NULL;
@@ -124,6 +148,19 @@ static inline void test_alarm(unsigned seconds)
                                     WT_EXECUTEONLYONCE);
 }
 
+/* Waits (bounded) until a raw socket has a pending error: WSAPoll does not report one from an
+ * ICMP message (Wine), so SO_ERROR itself is watched (reading it does not clear it under Wine). */
+static inline bool test_wait_sock_error(test_sock s)
+{
+    int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
+    while (test_so_error(s) == 0) {
+        if (test_now_ns() > deadline)
+            return false;
+        Sleep(1);
+    }
+    return true;
+}
+
 /* Waits with WSAPoll until s reports any of `what` (POLLIN, POLLOUT). Returns revents, or 0 when
  * TEST_WAIT_MS passed. */
 static inline short test_fd_wait(test_sock s, short what)
@@ -131,9 +168,15 @@ static inline short test_fd_wait(test_sock s, short what)
     int64_t deadline = test_now_ns() + (int64_t)TEST_WAIT_MS * 1000000;
     for (;;) {
         int64_t left_ms = (deadline - test_now_ns()) / 1000000;
-        WSAPOLLFD p = {.fd = s, .events = what, .revents = 0};
+        /* WSAPoll refuses the output-only bits (POLLERR, POLLHUP) in events: they come anyway. */
+        short events = (short)(what & (POLLIN | POLLOUT));
+        WSAPOLLFD p = {.fd = s, .events = events != 0 ? events : POLLIN, .revents = 0};
         int n = WSAPoll(&p, 1, left_ms > 0 ? (int)left_ms : 0);
         assert_true(n >= 0);
+        /* A closed connection is POLLHUP alone here; poll(2) also says POLLIN (a read returns
+         * at once, 0). */
+        if (n > 0 && (p.revents & POLLHUP) != 0 && (what & POLLIN) != 0)
+            p.revents |= POLLIN;
         if (n > 0)
             return p.revents;
         if (left_ms <= 0)
@@ -176,6 +219,28 @@ static inline int test_count_open_fds(void)
         free(t);
         return n;
     }
+}
+
+/* A socket is not inherited by child processes (Windows' close-on-exec). */
+static inline bool tcp_fd_cloexec(test_sock s)
+{
+    DWORD flags = 0;
+    assert_true(GetHandleInformation((HANDLE)s, &flags));
+    return (flags & HANDLE_FLAG_INHERIT) == 0;
+}
+
+/* Winsock cannot read FIONBIO back: a socket with nothing to read (or accept) is non-blocking
+ * when recv (MSG_PEEK) or accept says WSAEWOULDBLOCK at once instead of waiting. */
+static inline bool tcp_fd_nonblocking(test_sock s)
+{
+    WSAPOLLFD p = {.fd = s, .events = POLLIN, .revents = 0};
+    assert_int_equal(WSAPoll(&p, 1, 0), 0); /* nothing pending, or this could not tell */
+    int listening = 0, len = sizeof listening;
+    assert_int_equal(getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, (char *)&listening, &len), 0);
+    char c;
+    if (listening ? accept(s, NULL, NULL) != INVALID_SOCKET : recv(s, &c, 1, MSG_PEEK) >= 0)
+        fail_msg("tcp_fd_nonblocking: the call succeeded with nothing pending");
+    return WSAGetLastError() == WSAEWOULDBLOCK;
 }
 
 static inline bool test_fd_is_open(test_sock s)
