@@ -3,15 +3,25 @@
  * sys_socket.h for what each maps and why). */
 #include "win/nt.h"
 
+static bool cmio_is_datagram(cmio__handle h)
+{
+    int type = 0, len = sizeof(type);
+    return getsockopt((SOCKET)h, SOL_SOCKET, SO_TYPE, (char *)&type, &len) == 0 &&
+           type == SOCK_DGRAM;
+}
+
 /* The error of a failed receive, with the Unix meaning: after shutdown(SHUT_RD) a read is end of
- * stream (0); a datagram cut to fit the buffer filled it (`full` bytes); else -errno. */
-static ssize_t cmio_recv_error(size_t full)
+ * stream (0); a datagram cut to fit the buffer filled it (`full` bytes); an ICMP port unreachable
+ * on a datagram socket is a refused connection; else -errno. */
+static ssize_t cmio_recv_error(cmio__handle h, size_t full)
 {
     int err = WSAGetLastError();
     if (err == WSAESHUTDOWN)
         return 0;
     if (err == WSAEMSGSIZE)
         return (ssize_t)full;
+    if (err == WSAECONNRESET && cmio_is_datagram(h))
+        return -ECONNREFUSED;
     return -cmio__win_errno((DWORD)err);
 }
 
@@ -49,7 +59,23 @@ ssize_t cmio__sys_recv(cmio__handle h, void *buf, size_t len, int flags)
 {
     int want = cmio__sys_len(len);
     int n = recv((SOCKET)h, (char *)buf, want, flags);
-    return n == SOCKET_ERROR ? cmio_recv_error((size_t)want) : n;
+    return n == SOCKET_ERROR ? cmio_recv_error(h, (size_t)want) : n;
+}
+
+ssize_t cmio__sys_send(cmio__handle h, const void *buf, size_t len, int flags)
+{
+    int n = send((SOCKET)h, (const char *)buf, cmio__sys_len(len), flags);
+    if (n != SOCKET_ERROR)
+        return n;
+    int err = WSAGetLastError();
+    /* An unconnected datagram socket has no destination: EDESTADDRREQ on Unix. */
+    if ((err == WSAENOTCONN || err == WSAEINVAL) && cmio_is_datagram(h)) {
+        struct sockaddr_storage ss;
+        int sslen = sizeof(ss);
+        if (getpeername((SOCKET)h, (struct sockaddr *)&ss, &sslen) == SOCKET_ERROR)
+            return -EDESTADDRREQ;
+    }
+    return -cmio__win_errno((DWORD)err);
 }
 
 ssize_t cmio__sys_recvfrom(cmio__handle h, void *buf, size_t len, int flags, struct sockaddr *addr,
@@ -57,7 +83,7 @@ ssize_t cmio__sys_recvfrom(cmio__handle h, void *buf, size_t len, int flags, str
 {
     int want = cmio__sys_len(len);
     int n = recvfrom((SOCKET)h, (char *)buf, want, flags, addr, addrlen);
-    return n == SOCKET_ERROR ? cmio_recv_error((size_t)want) : n;
+    return n == SOCKET_ERROR ? cmio_recv_error(h, (size_t)want) : n;
 }
 
 /* iovec → WSABUF (a different layout). Returns the byte total, clamped to what one call moves. */
@@ -81,7 +107,7 @@ ssize_t cmio__sys_readv(cmio__handle h, const struct iovec *iov, int iovcnt)
     size_t total = cmio_wsabufs(bufs, iov, iovcnt);
     DWORD got = 0, flags = 0;
     if (WSARecv((SOCKET)h, bufs, (DWORD)iovcnt, &got, &flags, NULL, NULL) == SOCKET_ERROR)
-        return cmio_recv_error(total);
+        return cmio_recv_error(h, total);
     return (ssize_t)got;
 }
 

@@ -7,6 +7,8 @@
  *   - a datagram longer than the buffer fills the buffer and returns its length, the rest being
  *     discarded, as recv(2) does (Winsock fails with WSAEMSGSIZE after filling it);
  *   - reading after shutdown(SHUT_RD) returns 0, end of stream (Winsock: WSAESHUTDOWN);
+ *   - on a datagram socket, an ICMP port unreachable is -ECONNREFUSED (Winsock: WSAECONNRESET),
+ *     and a send with no destination is -EDESTADDRREQ (Winsock: WSAENOTCONN);
  *   - a closed or invalid SOCKET is -EBADF (Winsock: WSAENOTSOCK), as a closed fd is on Unix;
  *   - sizes beyond what Winsock takes (int, ULONG) are clamped: a partial read or write.
  * Sockets are created with WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT and made non-blocking
@@ -46,6 +48,7 @@ int cmio__win_socket(SOCKET *out, int family, int type);
 int cmio__sys_set_cloexec(cmio__handle h);
 int cmio__sys_connect(cmio__handle h, const struct sockaddr *sa, socklen_t len);
 ssize_t cmio__sys_recv(cmio__handle h, void *buf, size_t len, int flags);
+ssize_t cmio__sys_send(cmio__handle h, const void *buf, size_t len, int flags);
 ssize_t cmio__sys_readv(cmio__handle h, const struct iovec *iov, int iovcnt);
 ssize_t cmio__sys_writev(cmio__handle h, const struct iovec *iov, int iovcnt, int flags);
 ssize_t cmio__sys_recvfrom(cmio__handle h, void *buf, size_t len, int flags, struct sockaddr *addr,
@@ -123,12 +126,6 @@ static inline ssize_t cmio__sys_read(cmio__handle h, void *buf, size_t len)
 {
     ssize_t n = cmio__sys_recv(h, buf, len, 0);
     return n == -EAGAIN && len == 0 ? 0 : n;
-}
-
-static inline ssize_t cmio__sys_send(cmio__handle h, const void *buf, size_t len, int flags)
-{
-    int n = send((SOCKET)h, (const char *)buf, cmio__sys_len(len), flags);
-    return n == SOCKET_ERROR ? cmio__sys_error() : n;
 }
 
 static inline ssize_t cmio__sys_sendto(cmio__handle h, const void *buf, size_t len, int flags,
