@@ -39,7 +39,7 @@ WIN_OBJS := $(WIN_RUNTIME_SRC:runtime/%.c=$(WB)/runtime/%.o) \
 WIN_DLL_OBJS := $(WIN_OBJS:$(WB)/%.o=$(WB)/dll/%.o)
 
 # The suites that apply to Windows (tests/win/README.md lists the others and why they do not).
-WIN_SUITES := test_error test_addr test_poll test_tcp_listener test_tcp_stream test_udp_socket
+WIN_SUITES := test_error test_addr test_poll test_tcp_listener test_tcp_stream test_udp_socket test_waker test_io_source
 WIN_TESTS := $(WIN_SUITES:%=$(WB)/tests/%.exe)
 
 .PHONY: test-windows windows-lib windows-run-tests windows-check-exports windows-check-headers
