@@ -341,6 +341,8 @@ def load(idl_dir):
             if "available" in d:  # the type's own availability bounds every op's
                 where = _expand(d["available"], groups, platforms)
                 built["available"] = [p for p in built["available"] if p in where]
+                if not built["available"]:
+                    continue  # a mixin op none of the type's platforms has (SOCKET ops on Unix)
             ops.append(built)
         model_types.append({
             "name": d["type"], "c_type": f"cmio_{d['type']}", "file": f"idl/{f}",

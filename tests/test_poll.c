@@ -773,7 +773,8 @@ static void test_epoll_wait_fallback(void **state)
 {
 #if !CMIO_BACKEND_EPOLL
     (void)state;
-    skip(); /* this build has no epoll backend */
+    print_message("epoll-only test: this build has no epoll backend\n");
+    skip();
 #else
     if (strcmp(cmio_backend_name(), "epoll") != 0) {
         print_message("epoll-only test: this row uses the %s backend\n", cmio_backend_name());

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # tests/win/run.sh BUILD RESULTS TEST.exe...: runs the Windows suites under Wine through
-# tests/run.sh (row "windows/afd/iocp", cmocka's summary per suite, results appended to RESULTS).
+# tests/run.sh (row "windows/afd/iocp", cmocka's summary per suite, results appended to RESULTS),
+# then the shell suite tests/win/suite_windows.sh (install, outside program, example server).
 #
 # Wine runs with a private prefix under BUILD (created on first use, ~10 s), WINEDEBUG=-all and
 # mscoree/mshtml disabled (no Mono/Gecko install prompts); one `wineserver -p` stays up for the
@@ -28,6 +29,9 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
 fi
 wineserver -p
 trap 'wineserver -k 2>/dev/null' EXIT INT TERM
-CMIO_RUNNER=wine sh "$(dirname "$0")/../run.sh" windows/afd/iocp "$results" "$@"
+here=$(cd "$(dirname "$0")" && pwd)
+CMIO_RUNNER=wine sh "$here/../run.sh" windows/afd/iocp "$results" "$@"
 rc=$?
+CMIO_ROOT=$(cd "$here/../.." && pwd) sh "$here/suite_windows.sh" windows/afd/iocp "$results" \
+    "$build" || rc=1
 exit $rc
