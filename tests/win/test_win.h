@@ -161,6 +161,15 @@ static inline bool test_wait_sock_error(test_sock s)
     return true;
 }
 
+/* One WSAPoll of s for `what`, at most ms milliseconds: revents, 0 when nothing came. */
+static inline short test_fd_wait_ms(test_sock s, short what, int ms)
+{
+    WSAPOLLFD p = {.fd = s, .events = what, .revents = 0};
+    int n = WSAPoll(&p, 1, ms);
+    assert_true(n >= 0);
+    return n > 0 ? p.revents : 0;
+}
+
 /* Waits with WSAPoll until s reports any of `what` (POLLIN, POLLOUT). Returns revents, or 0 when
  * TEST_WAIT_MS passed. */
 static inline short test_fd_wait(test_sock s, short what)
