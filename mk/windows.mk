@@ -47,9 +47,9 @@ WIN_DLL_OBJS := $(WIN_OBJS:$(WB)/%.o=$(WB)/dll/%.o)
 # The suites that apply to Windows. The rest are Unix-only: test_unix_* (no Unix-domain sockets
 # on Windows, as mio), test_codegen (the generator; the Linux rows run it), test_examples (fork,
 # exec and RLIMIT_NOFILE; suite_windows runs the example server instead), test_inline (the inline
-# fast paths exist where the handle is an fd only), test_version (checked on the Linux rows).
+# fast paths exist where the handle is an fd only).
 WIN_SUITES := test_error test_addr test_poll test_tcp_listener test_tcp_stream test_udp_socket \
-	test_waker test_io_source test_empty test_edge
+	test_waker test_io_source test_empty test_edge test_version
 WIN_TESTS := $(WIN_SUITES:%=$(WB)/tests/%.exe)
 WIN_EXAMPLES := $(WB)/examples/tcp_server.exe $(WB)/examples/tcp_client.exe
 

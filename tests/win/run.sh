@@ -30,8 +30,9 @@ fi
 wineserver -p
 trap 'wineserver -k 2>/dev/null' EXIT INT TERM
 here=$(cd "$(dirname "$0")" && pwd)
+CMIO_ROOT=$(cd "$here/../.." && pwd)
+export CMIO_ROOT
 CMIO_RUNNER=wine sh "$here/../run.sh" windows/afd/iocp "$results" "$@"
 rc=$?
-CMIO_ROOT=$(cd "$here/../.." && pwd) sh "$here/suite_windows.sh" windows/afd/iocp "$results" \
-    "$build" || rc=1
+sh "$here/suite_windows.sh" windows/afd/iocp "$results" "$build" || rc=1
 exit $rc
