@@ -245,16 +245,18 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
 
 typedef struct cmio_waker cmio_waker;
 
-/* Name of the waker kind this process uses: "eventfd" or "pipe" — the platform's default, or the
- * one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
+/* Name of the waker kind this process uses: "eventfd", "pipe" or "iocp" — the platform's default,
+ * or the one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
 CMIO_API const char *cmio_waker_name(void);
 
-/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere).
+/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere,
+ * a completion packet posted to the port on Windows).
  * When woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a
  * waker the build lacks. */
 CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
 /* Wakes the poll. Thread-safe and async-signal-safe (one write(2) on every backend: it may be
- * called from a signal handler); wakes that arrive before the poll runs coalesce into one event. */
+ * called from a signal handler; on Windows one PostQueuedCompletionStatus); wakes that arrive
+ * before the poll runs coalesce into one event. */
 CMIO_API int cmio_waker_wake(cmio_waker *waker);
 /* Deregisters and frees the waker. NULL is ignored. */
 CMIO_API void cmio_waker_free(cmio_waker *waker);
