@@ -295,7 +295,7 @@ audit:
 	@for c in $(AUDIT_STATUS); do $(MAKE) --no-print-directory $$c; done
 
 FORMAT_FILES = $(wildcard $(addprefix $(S),runtime/*.c runtime/*.h runtime/include/cmio/*.h \
-	tests/*.c tests/*.h examples/*.c bench/*.c bench/*.h))
+	tests/*.c tests/*.h examples/*.c bench/*.c bench/*.h runtime/win/*.c runtime/win/*.h tests/win/*.h))
 check-format:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && \
 		echo "check-format: $(words $(FORMAT_FILES)) handwritten files match .clang-format"

@@ -56,11 +56,12 @@ def render_all(model):
         types = [dict(t, ops=[op for op in t["ops"] if name in op["available"]])
                  for t in model["types"]]
         types = [t for t in types if t["ops"]]  # a type with no op there has no header either
+        kinds = sorted({op["kind"] for t in types for op in t["ops"]})  # what sys.h must provide
         inc, src = f"{name}/include/cmio", f"{name}/src"
         put(f"{inc}/platform.h", "platform.h.j2", platform=plat, types=types)
         put(f"{inc}/cmio.h", "cmio.h.j2", platform=plat, types=types)
         put(f"{inc}/version.h", "version.h.j2", platform=plat, version=model["version"])
-        put(f"{src}/sys.h", "sys.h.j2", platform=plat)
+        put(f"{src}/sys.h", "sys.h.j2", platform=plat, kinds=kinds)
         for t in types:
             put(f"{inc}/{t['name']}.h", "type.h.j2", platform=plat, type=t)
             put(f"{src}/{t['name']}.c", "type.c.j2", platform=plat, type=t)

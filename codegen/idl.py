@@ -219,7 +219,11 @@ def _c_params(p, tinfo):
     return [f"{const}{c} *{name}", f"{tinfo['len']['c']} {tinfo['len']['name']}"]
 
 
-RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int", "count": "int"}
+RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int", "count": "int",
+            "raw_socket": "SOCKET"}
+# What a wrapper returns for a bad argument: -EINVAL, or the result type's own "none" value where a
+# negative errno does not fit (a Windows SOCKET is unsigned).
+RESULT_INVALID = {"raw_socket": "INVALID_SOCKET"}
 
 # The files of idl/ that are not type or mixin files.
 NOT_TYPE_FILES = ("schema.yaml", "platforms.yaml", "types.yaml", "runtime.yaml")
@@ -229,6 +233,7 @@ RESULT_DOC = {
     "bytes": "The number of bytes transferred, or a negative errno.",
     "fd": "The file descriptor, or a negative errno.",
     "count": "The number of datagrams transferred, or a negative errno when none was.",
+    "raw_socket": "The socket, or INVALID_SOCKET.",
 }
 ERROR_KEY = re.compile(r"^(E[A-Z0-9]+|other)$")
 
@@ -342,6 +347,8 @@ def load(idl_dir):
             if "available" in d:  # the type's own availability bounds every op's
                 where = _expand(d["available"], groups, platforms)
                 built["available"] = [p for p in built["available"] if p in where]
+                if not built["available"]:
+                    continue  # a mixin op none of the type's platforms has (SOCKET ops on Unix)
             ops.append(built)
         model_types.append({
             "name": d["type"], "c_type": f"cmio_{d['type']}", "file": f"idl/{f}",
@@ -350,8 +357,18 @@ def load(idl_dir):
     if v.errors:
         raise IdlError(v.errors)
 
+    handle_errs = set()  # a mixin's op is built once per type: report it once
     for t in model_types:  # an op on a platform whose table cannot do it
         for op in t["ops"]:
+            handle = v.kinds[op["kind"]].get("handle")  # from_fd needs fds, from_socket SOCKETs
+            for p in op["available"] if handle else []:
+                if plat_doc["platforms"][p]["handle"] != handle and \
+                        (op["source"], p) not in handle_errs:
+                    handle_errs.add((op["source"], p))
+                    v.err(op["source"].rsplit(":", 1)[0], op["line"],
+                          f"op '{op['name']}' of kind '{op['kind']}' needs handle '{handle}' but "
+                          f"is available on '{p}', whose platform table says handle: "
+                          f"{plat_doc['platforms'][p]['handle']}")
             key, cannot = PLATFORM_NEEDS.get(op["kind"], (None, None))
             for p in op["available"] if key else []:
                 if plat_doc["platforms"][p][key] == cannot:
@@ -612,6 +629,7 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_e
         "mio": op.get("mio") or f"{tdoc['mio'].split('::')[-1]}::{op['name']}",
         "c_name": f"cmio_{tdoc['type']}_{op['name']}",
         "result": op["result"], "result_c": RESULT_C[op["result"]],
+        "invalid": RESULT_INVALID.get(op["result"], "-EINVAL"),
         "self_mode": kind["self"], "params": params,
         "c_params": [self_c] + c_params,
         "available": _expand(op["available"], groups, platforms),

@@ -167,8 +167,7 @@ static int run(const char *target, const cmio_sockaddr *addr, unsigned long coun
     status = 0;
 
 out:
-    if (cmio_tcp_stream_as_fd(&stream) >= 0)
-        (void)cmio_tcp_stream_close(&stream);
+    (void)cmio_tcp_stream_close(&stream); /* -EBADF when it was never opened: harmless */
     cmio_events_free(events);
     cmio_poll_free(poll);
     free(payload);

@@ -89,6 +89,12 @@ static void on_signal(int sig)
 
 static int install_signal_handlers(void)
 {
+#ifdef _WIN32
+    /* Windows has C's signal() only (Ctrl+C arrives on another thread: wake is thread-safe). */
+    if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
+        return -errno;
+    return 0;
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -97,6 +103,7 @@ static int install_signal_handlers(void)
         return -errno;
     /* No need to ignore SIGPIPE: cmio writes never raise it (they return -EPIPE instead). */
     return 0;
+#endif
 }
 
 /* ---- connections --------------------------------------------------------------------------- */

@@ -8,7 +8,13 @@
  */
 #include <cmio/addr.h>
 
+#if CMIO_HANDLE_SOCKET
+/* Winsock declares inet_pton/inet_ntop in <ws2tcpip.h> (addr.h includes it); its name for
+ * sa_family_t is ADDRESS_FAMILY. */
+typedef ADDRESS_FAMILY sa_family_t;
+#else
 #include <arpa/inet.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 

@@ -8,8 +8,7 @@
 
 #include <limits.h>
 
-/* Codes POSIX defines, plus the BSD socket-era codes every Unix still has (the few that WASI
- * lacks are in the table below, each where it is defined). */
+/* Codes POSIX defines that every platform has, Windows' C runtime and wasi-libc included. */
 #define CMIO_ERRNO_COMMON(X)                                                                       \
     X(EPERM, "operation not permitted")                                                            \
     X(ENOENT, "no such file or directory")                                                         \
@@ -54,7 +53,6 @@
     X(EIDRM, "identifier removed")                                                                 \
     X(ENOLINK, "link has been severed")                                                            \
     X(EPROTO, "protocol error")                                                                    \
-    X(EMULTIHOP, "multihop attempted")                                                             \
     X(EBADMSG, "bad message")                                                                      \
     X(EOVERFLOW, "value too large for defined data type")                                          \
     X(EILSEQ, "illegal byte sequence")                                                             \
@@ -81,8 +79,6 @@
     X(EHOSTUNREACH, "host is unreachable")                                                         \
     X(EALREADY, "operation already in progress")                                                   \
     X(EINPROGRESS, "operation in progress")                                                        \
-    X(ESTALE, "stale file handle")                                                                 \
-    X(EDQUOT, "disk quota exceeded")                                                               \
     X(ECANCELED, "operation canceled")                                                             \
     X(EOWNERDEAD, "owner died")                                                                    \
     X(ENOTRECOVERABLE, "state not recoverable")
@@ -149,9 +145,13 @@ struct cmio_errinfo {
 /* clang-format off */
 static const struct cmio_errinfo cmio_errtab[] = {
     CMIO_ERRNO_COMMON(CMIO_ERRINFO)
-    /* BSD-era codes every Unix has and wasi-libc does not. */
+    /* BSD socket-era and other Unix codes: neither the Windows C runtime nor wasi-libc has all
+     * of them, so each is listed where it is defined. */
 #ifdef ENOTBLK
     CMIO_ERRINFO(ENOTBLK, "block device required")
+#endif
+#ifdef EMULTIHOP
+    CMIO_ERRINFO(EMULTIHOP, "multihop attempted")
 #endif
 #ifdef EUSERS
     CMIO_ERRINFO(EUSERS, "too many users")
@@ -171,11 +171,23 @@ static const struct cmio_errinfo cmio_errtab[] = {
 #ifdef EHOSTDOWN
     CMIO_ERRINFO(EHOSTDOWN, "host is down")
 #endif
+#ifdef ESTALE
+    CMIO_ERRINFO(ESTALE, "stale file handle")
+#endif
 #ifdef EREMOTE
     CMIO_ERRINFO(EREMOTE, "object is remote")
 #endif
+#ifdef EDQUOT
+    CMIO_ERRINFO(EDQUOT, "disk quota exceeded")
+#endif
 #if defined(__linux__) /* errno values come from the kernel, whatever the wrappers */
     CMIO_ERRNO_LINUX(CMIO_ERRINFO)
+#endif
+#if defined(_WIN32) /* the C runtime's STREAMS codes (Linux lists them above) */
+    CMIO_ERRINFO(ENODATA, "no data available")
+    CMIO_ERRINFO(ENOSR, "out of streams resources")
+    CMIO_ERRINFO(ENOSTR, "device not a stream")
+    CMIO_ERRINFO(ETIME, "timer expired")
 #endif
     /* Aliases get an entry only where they are distinct codes (on Linux they are not). */
 #if EWOULDBLOCK != EAGAIN

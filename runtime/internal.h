@@ -17,6 +17,14 @@
 #define CMIO__NOINLINE
 #endif
 
+/* The system layer: the socket calls of the platform's handle kind (platform table `handle`), each
+ * returning 0, a count or a handle, or a negative errno. */
+#if CMIO_HANDLE_SOCKET
+#include "win/sys_socket.h"
+#else
+#include "sys_fd.h"
+#endif
+
 /* ---- backend interface (one file per backend: backend_epoll.c, …) ------------------------- */
 
 struct cmio_selector;
@@ -26,9 +34,11 @@ struct cmio_backend {
     /* Allocates a selector whose first member is struct cmio_selector (be and refs filled in). */
     int (*create)(struct cmio_selector **out);
     void (*destroy)(struct cmio_selector *sel);
-    int (*add)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
-    int (*modify)(struct cmio_selector *sel, int fd, cmio_token token, cmio_interest interest);
-    int (*remove)(struct cmio_selector *sel, int fd);
+    int (*add)(struct cmio_selector *sel, cmio__handle fd, cmio_token token,
+               cmio_interest interest);
+    int (*modify)(struct cmio_selector *sel, cmio__handle fd, cmio_token token,
+                  cmio_interest interest);
+    int (*remove)(struct cmio_selector *sel, cmio__handle fd);
     /* Fills events (len set); returns the count or a negative errno. timeout already validated. */
     int (*select)(struct cmio_selector *sel, cmio_events *events, const struct timespec *timeout);
     /* The epoll fd a caller may wait on directly for this selector (the inline cmio_poll_poll of
@@ -38,7 +48,7 @@ struct cmio_backend {
      * operation, CMIO_INTEREST_WRITABLE after a write) once that operation returned -EAGAIN; the
      * other direction stays as it is. NULL for backends that are edge-triggered natively (epoll,
      * kqueue): io_source then does nothing at all. */
-    int (*rearm)(struct cmio_selector *sel, int fd, cmio_interest dir);
+    int (*rearm)(struct cmio_selector *sel, cmio__handle fd, cmio_interest dir);
 };
 
 /* Shared by a poll and the registries cloned from it; freed when the last reference goes. */
@@ -49,6 +59,7 @@ struct cmio_selector {
 
 extern const struct cmio_backend cmio__backend_epoll;
 extern const struct cmio_backend cmio__backend_poll;
+extern const struct cmio_backend cmio__backend_afd;
 #if CMIO_BACKEND_EPOLL
 /* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
 void cmio__epoll_disable_pwait2(void);
@@ -128,6 +139,21 @@ typedef struct epoll_event cmio__sys_event;
 #define CMIO__EV_ERR EPOLLERR
 #define CMIO__EV_HUP EPOLLHUP
 #define CMIO__EV_RDHUP EPOLLRDHUP
+#elif CMIO_BACKEND_AFD
+/* Windows: the same layout; the AFD backend (runtime/win/backend_afd.c) translates AFD's poll bits
+ * into these, so that the accessors in events.c give mio's Windows mapping. */
+typedef struct {
+    uint32_t events;
+    union {
+        uint64_t u64;
+    } data;
+} cmio__sys_event;
+#define CMIO__EV_IN 0x001u
+#define CMIO__EV_PRI 0x002u
+#define CMIO__EV_OUT 0x004u
+#define CMIO__EV_ERR 0x008u
+#define CMIO__EV_HUP 0x010u
+#define CMIO__EV_RDHUP 0x2000u
 #else
 #include <poll.h>
 /* Elsewhere the same layout with poll(2)'s bits. */
@@ -178,12 +204,13 @@ int cmio__source_reregister(cmio_io_source *src, cmio_registry *registry, cmio_t
 int cmio__source_deregister(cmio_io_source *src, cmio_registry *registry);
 /* Deregisters if registered, then closes the fd; the source is empty afterwards. */
 int cmio__source_close(cmio_io_source *src);
-/* Deregisters if registered and returns the fd (the source is empty afterwards). */
-int cmio__source_release(cmio_io_source *src);
+/* Deregisters if registered and hands the fd to *out (the source is empty afterwards). 0 or a
+ * negative errno. */
+int cmio__source_release(cmio_io_source *src, cmio__handle *out);
 /* Takes ownership of fd: makes it non-blocking if it is not. -EBADF for an invalid fd. */
-int cmio__source_adopt(cmio_io_source *src, int fd);
+int cmio__source_adopt(cmio_io_source *src, cmio__handle fd);
 /* Makes src hold fd, registered nowhere (what every constructor does with a new fd). */
-static inline void cmio__source_init(cmio_io_source *src, int fd)
+static inline void cmio__source_init(cmio_io_source *src, cmio__handle fd)
 {
     src->fd1 = fd + 1;
     src->rearm = false;
@@ -206,10 +233,8 @@ static inline ssize_t cmio__source_did_io(cmio_io_source *src, ssize_t r, cmio_i
     return r;
 }
 
-/* ---- fd helpers (fd.c) ---------------------------------------------------------------------- */
+/* ---- fd helpers (fd.c; cmio__fd_set_nonblock/_cloexec are in sys_fd.h) ---------------------- */
 
-int cmio__fd_set_nonblock(int fd);
-int cmio__fd_set_cloexec(int fd);
 /* A pipe whose ends are both non-blocking and close-on-exec (pipe2 is not POSIX.1-2008). */
 int cmio__fd_pipe(int p[2]);
 

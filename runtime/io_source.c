@@ -7,9 +7,6 @@
  */
 #include "internal.h"
 
-#include <limits.h>
-#include <unistd.h>
-
 /* Removes src from its selector and forgets the selector. Returns the backend's result. */
 static int cmio_source_unregister(cmio_io_source *src)
 {
@@ -93,13 +90,14 @@ int cmio__source_close(cmio_io_source *src)
             r = 0;
     }
     /* On Linux the fd is released even when close() fails, so never retry it. */
-    if (close(cmio__source_fd(src)) < 0 && errno != EINTR)
-        r = -errno;
+    int c = cmio__sys_close(cmio__source_fd(src));
+    if (c < 0 && c != -EINTR)
+        r = c;
     src->fd1 = 0;
     return r;
 }
 
-int cmio__source_release(cmio_io_source *src)
+int cmio__source_release(cmio_io_source *src, cmio__handle *out)
 {
     if (src == NULL)
         return -EINVAL;
@@ -107,18 +105,18 @@ int cmio__source_release(cmio_io_source *src)
         return -EBADF;
     if (src->sel != NULL)
         (void)cmio_source_unregister(src); /* the caller gets the fd back either way */
-    int fd = cmio__source_fd(src);
+    *out = cmio__source_fd(src);
     src->fd1 = 0;
-    return fd;
+    return 0;
 }
 
-int cmio__source_adopt(cmio_io_source *src, int fd)
+int cmio__source_adopt(cmio_io_source *src, cmio__handle fd)
 {
     if (src == NULL)
         return -EINVAL;
-    if (fd < 0 || fd == INT_MAX) /* INT_MAX: fd + 1 would not fit (no kernel hands it out) */
+    if (!cmio__sys_handle_valid(fd)) /* -1, or INT_MAX: fd + 1 would not fit (never handed out) */
         return -EBADF;
-    int r = cmio__fd_set_nonblock(fd);
+    int r = cmio__sys_set_nonblock(fd);
     if (r < 0)
         return r;
     cmio__source_init(src, fd);

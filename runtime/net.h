@@ -5,6 +5,7 @@
 
 #include <cmio/addr.h>
 #include <cmio/common.h>
+#include <cmio/io_source.h>
 #include <cmio/datagram.h>
 #include <cmio/unix.h>
 
@@ -14,19 +15,19 @@ int cmio__sockaddr_check(const cmio_sockaddr *addr);
 
 /* getsockname (peer false) or getpeername (peer true) into addr; -EAFNOSUPPORT when the socket is
  * not IPv4/IPv6. */
-int cmio__getname(int fd, bool peer, cmio_sockaddr *addr);
+int cmio__getname(cmio__handle fd, bool peer, cmio_sockaddr *addr);
 
-int cmio__sockopt_set_int(int fd, int level, int name, int value);
-int cmio__sockopt_get_int(int fd, int level, int name, int *value);
+int cmio__sockopt_set_int(cmio__handle fd, int level, int name, int value);
+int cmio__sockopt_get_int(cmio__handle fd, int level, int name, int *value);
 /* The same for options whose value is an unsigned char on this platform (value 0..255). */
-int cmio__sockopt_set_u8(int fd, int level, int name, int value);
-int cmio__sockopt_get_u8(int fd, int level, int name, int *value);
+int cmio__sockopt_set_u8(cmio__handle fd, int level, int name, int value);
+int cmio__sockopt_get_u8(cmio__handle fd, int level, int name, int *value);
 
 /* IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP (option) with a struct ip_mreq. */
-int cmio__multicast_v4(int fd, int option, const struct in_addr *group,
+int cmio__multicast_v4(cmio__handle fd, int option, const struct in_addr *group,
                        const struct in_addr *iface);
 /* The platform's IPv6 join / leave option with a struct ipv6_mreq. */
-int cmio__multicast_v6(int fd, int option, const struct in6_addr *group, uint32_t iface);
+int cmio__multicast_v6(cmio__handle fd, int option, const struct in6_addr *group, uint32_t iface);
 
 /* SHUT_RD/SHUT_WR/SHUT_RDWR for a cmio_shutdown, or -EINVAL. */
 int cmio__shutdown_how(cmio_shutdown how);

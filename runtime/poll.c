@@ -20,6 +20,9 @@ const struct cmio_backend *cmio__backend(void)
 #if CMIO_BACKEND_POLL
         &cmio__backend_poll,
 #endif
+#if CMIO_BACKEND_AFD
+        &cmio__backend_afd,
+#endif
     };
     static const struct cmio_backend *_Atomic chosen;
     static atomic_bool decided;
@@ -147,31 +150,70 @@ void cmio_registry_free(cmio_registry *registry)
     free(registry);
 }
 
-int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
-                              cmio_interest interest)
+/* Raw handles (mio's SourceFd; a SOCKET on Windows): the caller owns them. */
+static int cmio_registry_add(cmio_registry *registry, cmio__handle h, cmio_token token,
+                             cmio_interest interest)
 {
     if (registry == NULL || !cmio__interest_valid(interest))
         return -EINVAL;
-    if (fd < 0)
+    if (!cmio__sys_handle_valid(h))
         return -EBADF;
-    return registry->sel->be->add(registry->sel, fd, token, interest);
+    return registry->sel->be->add(registry->sel, h, token, interest);
+}
+
+static int cmio_registry_modify(cmio_registry *registry, cmio__handle h, cmio_token token,
+                                cmio_interest interest)
+{
+    if (registry == NULL || !cmio__interest_valid(interest))
+        return -EINVAL;
+    if (!cmio__sys_handle_valid(h))
+        return -EBADF;
+    return registry->sel->be->modify(registry->sel, h, token, interest);
+}
+
+static int cmio_registry_remove(cmio_registry *registry, cmio__handle h)
+{
+    if (registry == NULL)
+        return -EINVAL;
+    if (!cmio__sys_handle_valid(h))
+        return -EBADF;
+    return registry->sel->be->remove(registry->sel, h);
+}
+
+#if CMIO_HANDLE_FD
+int cmio_registry_register_fd(cmio_registry *registry, int fd, cmio_token token,
+                              cmio_interest interest)
+{
+    return cmio_registry_add(registry, fd, token, interest);
 }
 
 int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_token token,
                                 cmio_interest interest)
 {
-    if (registry == NULL || !cmio__interest_valid(interest))
-        return -EINVAL;
-    if (fd < 0)
-        return -EBADF;
-    return registry->sel->be->modify(registry->sel, fd, token, interest);
+    return cmio_registry_modify(registry, fd, token, interest);
 }
 
 int cmio_registry_deregister_fd(cmio_registry *registry, int fd)
 {
-    if (registry == NULL)
-        return -EINVAL;
-    if (fd < 0)
-        return -EBADF;
-    return registry->sel->be->remove(registry->sel, fd);
+    return cmio_registry_remove(registry, fd);
 }
+#endif /* CMIO_HANDLE_FD */
+
+#if CMIO_HANDLE_SOCKET
+int cmio_registry_register_socket(cmio_registry *registry, SOCKET socket, cmio_token token,
+                                  cmio_interest interest)
+{
+    return cmio_registry_add(registry, (cmio__handle)socket, token, interest);
+}
+
+int cmio_registry_reregister_socket(cmio_registry *registry, SOCKET socket, cmio_token token,
+                                    cmio_interest interest)
+{
+    return cmio_registry_modify(registry, (cmio__handle)socket, token, interest);
+}
+
+int cmio_registry_deregister_socket(cmio_registry *registry, SOCKET socket)
+{
+    return cmio_registry_remove(registry, (cmio__handle)socket);
+}
+#endif /* CMIO_HANDLE_SOCKET */

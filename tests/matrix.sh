@@ -15,6 +15,7 @@
 #   s390x      64-bit big-endian glibc, qemu-s390x              make ROW=linux-s390x CC=s390x-linux-gnu-gcc RUNNER=qemu-s390x …
 #   wasi       wasm32-wasi build (clang, wasi-libc), wasm2c'd,   make wasi-run-tests (mk/wasi.mk; installs its
 #              run by a minimal test host (tests/wasi/)         own packages with tests/wasi/deps.sh)
+#   windows    Winsock wrappers, AFD + IOCP, mingw-w64, Wine    make CMOCKA=… windows-run-tests (Makefile's Windows section)
 #
 # No ROW argument runs them all (also: make test-matrix MATRIX="musl s390x"). test_codegen (the
 # Python generator, platform independent) runs only in the gcc and clang rows.
@@ -23,7 +24,7 @@
 # packages, --no-install-recommends; the list is printed first). A row whose tools are still
 # missing afterwards FAILS (it is counted as a failed suite in the summary), it is never skipped.
 #
-# cmocka for the musl/i386/s390x rows is built here from Debian's own cmocka source package:
+# cmocka for the musl/i386/s390x/windows rows is built here from Debian's own cmocka source package:
 # a deb-src entry mirroring the configured Debian mirror(s) is added
 # (/etc/apt/sources.list.d/cmio-matrix-deb-src.sources) unless one exists, then
 # `apt-get source cmocka` into build/matrix/src and cmake with tests/matrix/<target>.cmake into
@@ -64,7 +65,7 @@ root=$(pwd)
 M=build/matrix
 RESULTS=$M/results.txt
 SHARED=build/test-results.txt # where tests/run.sh (via make run-tests) appends each suite
-ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x wasi"
+ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x wasi windows"
 JOBS=${MATRIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Each row's make gets exactly the variables below: nothing leaks in from the caller's make
@@ -91,6 +92,7 @@ row_pkgs() {
     musl) echo "musl-tools gcc g++ make cmake dpkg-dev" ;;
     i386) echo "gcc-i686-linux-gnu libc6-dev-i386-cross binutils-i686-linux-gnu qemu-user g++ make cmake dpkg-dev" ;;
     s390x) echo "gcc-s390x-linux-gnu libc6-dev-s390x-cross binutils-s390x-linux-gnu qemu-user g++ make cmake dpkg-dev" ;;
+    windows) echo "gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 make cmake dpkg-dev" ;;
     esac
 }
 row_cmds() {
@@ -101,9 +103,10 @@ row_cmds() {
     musl) echo "musl-gcc g++ nm cmake" ;;
     i386) echo "i686-linux-gnu-gcc i686-linux-gnu-nm qemu-i386 g++ cmake" ;;
     s390x) echo "s390x-linux-gnu-gcc s390x-linux-gnu-nm qemu-s390x g++ cmake" ;;
+    windows) echo "x86_64-w64-mingw32-gcc x86_64-w64-mingw32-g++ wine wineserver cmake" ;;
     esac
 }
-is_cross() { case $1 in musl | i386 | s390x) return 0 ;; esac; return 1; }
+is_cross() { case $1 in musl | i386 | s390x | windows) return 0 ;; esac; return 1; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -232,10 +235,10 @@ build_cmocka() {
         rm -rf "$prefix"
         return 1
     }
-    # Link the tests statically against cmocka (no libcmocka.so to find under qemu).
+    # Link the tests statically against cmocka (no libcmocka.so or .dll to find under qemu/Wine).
     [ -f "$prefix/lib/libcmocka.a" ] || [ ! -f "$prefix/lib/libcmocka-static.a" ] ||
         mv "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
-    rm -f "$prefix"/lib/libcmocka.so*
+    rm -f "$prefix"/lib/libcmocka.so* "$prefix"/lib/libcmocka.dll.a "$prefix"/bin/*cmocka*.dll
     if [ ! -f "$prefix/lib/libcmocka.a" ]; then
         say "cmocka for $r: no static libcmocka.a in $prefix/lib"
         rm -rf "$prefix"
@@ -279,6 +282,11 @@ run_row() {
     wasi)
         set -- CC=gcc
         target=wasi-run-tests
+        ;;
+    windows) # cross-built with mingw-w64, run under Wine (the Makefile's Windows section)
+        build_cmocka windows mingw64 || return 1
+        set -- CMOCKA="$root/$M/cmocka-windows"
+        target=windows-run-tests
         ;;
     esac
     [ -n "$runner" ] && set -- "$@" "RUNNER=$runner"

@@ -96,7 +96,7 @@ case_param_type() {
 
 case_io_source_layout() {
     restore
-    sed -i 's/^\(    int fd1;\)/    int cmio_test_pad;\n\1/' "$copy/runtime/include/cmio/io_source.h"
+    sed -i 's/^\(    cmio__handle fd1;\)/    int cmio_test_pad;\n\1/' "$copy/runtime/include/cmio/io_source.h"
     grep -q cmio_test_pad "$copy/runtime/include/cmio/io_source.h" || { echo "could not change it"; return 1; }
     expect_abi_failure "struct cmio_io_source' changed" "'int fd1' offset changed from 0 to 32" "FAILED"
 }

@@ -2,7 +2,9 @@
 /* cmio tests — socket address parsing, formatting and accessors. */
 #include <cmio/addr.h>
 
+#ifndef _WIN32
 #include <arpa/inet.h>
+#endif
 #include <string.h>
 
 #include "test_util.h"
@@ -356,8 +358,8 @@ static void test_from_sys_getsockname(void **state)
 {
     (void)state;
     /* Round trip through the kernel: bind to 127.0.0.1:0, read the address back. */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
+    test_sock fd = test_raw_socket(AF_INET, SOCK_STREAM);
+    assert_true(fd != TEST_NO_SOCK);
     cmio_sockaddr a, b;
     assert_int_equal(cmio_sockaddr_parse(&a, "127.0.0.1:0"), 0);
     assert_int_equal(bind(fd, &a.u.sa, a.len), 0);
@@ -369,7 +371,7 @@ static void test_from_sys_getsockname(void **state)
     assert_true(cmio_sockaddr_port(&b) != 0);
     assert_int_equal(cmio_sockaddr_set_port(&a, cmio_sockaddr_port(&b)), 0);
     assert_true(cmio_sockaddr_equal(&a, &b));
-    close(fd);
+    test_sock_close(fd);
 }
 
 int main(void)

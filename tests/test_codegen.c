@@ -510,25 +510,23 @@ static void test_audit_table(void **state)
 }
 
 /* The inline fast paths follow the IDL: schema `kinds.io.inline` says which calls, the platform's
- * `handle` whether (fd only). Edited copies of the IDL: posix's handle becomes `socket`, and
- * `send` leaves the inline list. */
+ * `handle` whether (fd only: windows, whose handle is a socket, has none). An edited copy of the
+ * IDL: `send` leaves the inline list. */
 static void test_inline_follows_idl(void **state)
 {
     ctx *c = *state;
     static char text[OUT_CAP * 4];
     char p[PATH_MAX];
     copy_idl(c);
-    int rc = run(
-        c,
-        "cd '%s/idl' && sed -i '/^  posix:/,/^  [a-z]*:$/ s/^    handle: fd$/    handle: socket/' "
-        "platforms.yaml && sed -i 's/^    inline: \\[read, recv, recv_peek, send\\]$/"
-        "    inline: [read, recv, recv_peek]/' schema.yaml && "
-        "grep -c '^    handle: socket$' platforms.yaml && grep -c '^    inline: \\[read, recv, "
-        "recv_peek\\]$' schema.yaml",
-        c->tmp);
+    int rc = run(c,
+                 "cd '%s/idl' && sed -i 's/^    inline: \\[read, recv, recv_peek, send\\]$/"
+                 "    inline: [read, recv, recv_peek]/' schema.yaml && "
+                 "grep -c '^    handle: socket$' platforms.yaml && grep -c '^    inline: \\[read, "
+                 "recv, recv_peek\\]$' schema.yaml",
+                 c->tmp);
     if (rc != 0)
         fail_msg("editing the IDL copy failed (%d): %s", rc, c->out);
-    assert_true(strstr(c->out, "2\n1\n") != NULL); /* windows and now posix; one inline list */
+    assert_true(strstr(c->out, "1\n1\n") != NULL); /* windows; one inline list */
     rc = generate_into(c, "out");
     if (rc != 0)
         fail_msg("generate.py failed (%d):\n%s", rc, c->out);
@@ -544,17 +542,18 @@ static void test_inline_follows_idl(void **state)
     read_file(p, text, sizeof(text));
     assert_non_null(strstr(text, "return cmio__tcp_stream_read(stream, buf, len);"));
     assert_non_null(
-        strstr(text, "send(cmio__source_fd(&stream->src), buf, len, CMIO__SEND_FLAGS)"));
+        strstr(text, "cmio__sys_send(cmio__source_fd(&stream->src), buf, len, CMIO__SEND_FLAGS)"));
 
-    /* posix (handle socket now): nothing inline, every body in the wrapper. */
-    path(c, p, "out/posix/include/cmio/tcp_stream.h");
+    /* windows (handle socket): nothing inline, every body in the wrapper, through the system
+     * layer. */
+    path(c, p, "out/windows/include/cmio/tcp_stream.h");
     read_file(p, text, sizeof(text));
     assert_null(strstr(text, "static inline"));
     assert_false(has_line_starting(text, "#define cmio_tcp_stream_read("));
-    path(c, p, "out/posix/src/tcp_stream.c");
+    path(c, p, "out/windows/src/tcp_stream.c");
     read_file(p, text, sizeof(text));
     assert_null(strstr(text, "cmio__tcp_stream_read"));
-    assert_non_null(strstr(text, "read(cmio__source_fd(&stream->src), buf, len)"));
+    assert_non_null(strstr(text, "cmio__sys_read(cmio__source_fd(&stream->src), buf, len)"));
 }
 
 /* A bad IDL run over an existing output folder changes nothing in it. */

@@ -7,12 +7,24 @@
 
 #include <limits.h>
 #include <stdio.h>
-#include <sys/uio.h>
 
 #include "test_util.h"
 
 #define R CMIO_INTEREST_READABLE
 #define W CMIO_INTEREST_WRITABLE
+
+/* A connected stream pair: Unix-domain where the platform has them, else TCP over loopback
+ * (Windows). PAIR(read) is cmio_unix_stream_read or cmio_tcp_stream_read. */
+#if CMIO_HAVE_UNIX_STREAM
+typedef cmio_unix_stream pair_stream;
+#define pair_new(a, b) assert_int_equal(cmio_unix_stream_pair(a, b), 0)
+#define PAIR(op) cmio_unix_stream_##op
+#else
+#include "tcp_util.h"
+typedef cmio_tcp_stream pair_stream;
+#define pair_new(a, b) tcp_pair(AF_INET, a, b)
+#define PAIR(op) cmio_tcp_stream_##op
+#endif
 
 struct fixture {
     cmio_poll *poll;
@@ -60,34 +72,59 @@ static void assert_no_event(struct fixture *f)
 
 /* ---- read-closed after a READABLE that was not drained ------------------------------------- */
 
+/* A known Wine difference: Wine's AFD reports the peer's FIN (AFD_POLL_DISCONNECT) only once the
+ * data before it has been read (it peeks at the socket to tell end of stream from data). Under
+ * Wine that is asserted instead, and said: no event while the data is unread, then the read-closed
+ * event once it was read. Returns true when it did so (the caller then only cleans up). */
+static bool wine_reads_first(struct fixture *f, pair_stream *s, cmio_token token)
+{
+    if (!test_under_wine())
+        return false;
+    print_message("under Wine: the peer's FIN is reported only after the data before it is "
+                  "read\n");
+    assert_no_event(f);
+    char buf[8];
+    assert_int_equal(PAIR(read)(s, buf, sizeof buf), 1);
+    const cmio_event *e = wait_token(f, token);
+    assert_true(cmio_event_is_read_closed(e));
+    assert_true(cmio_event_is_readable(e));
+    assert_int_equal(PAIR(read)(s, buf, sizeof buf), 0);
+    return true;
+}
+
 /* The stream reports READABLE; the program does not read; then the read half closes (the peer's
  * shutdown(WRITE), or the stream's own shutdown(READ)). The next event must say read-closed (and
  * readable: a read returns the data, then 0) — on epoll this is a new EPOLLIN|EPOLLRDHUP edge. */
 static void read_closed_after_undrained(struct fixture *f, bool own_shutdown)
 {
-    cmio_unix_stream a, b;
-    assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);
-    assert_int_equal(cmio_unix_stream_register(&a, f->reg, 7, R), 0);
-    assert_int_equal(cmio_unix_stream_write(&b, "x", 1), 1);
+    pair_stream a, b;
+    pair_new(&a, &b);
+    assert_int_equal(PAIR(register)(&a, f->reg, 7, R), 0);
+    assert_int_equal(PAIR(write)(&b, "x", 1), 1);
     const cmio_event *e = wait_token(f, 7);
     assert_true(cmio_event_is_readable(e));
     assert_false(cmio_event_is_read_closed(e));
 
     if (own_shutdown)
-        assert_int_equal(cmio_unix_stream_shutdown(&a, CMIO_SHUTDOWN_READ), 0);
+        assert_int_equal(PAIR(shutdown)(&a, CMIO_SHUTDOWN_READ), 0);
     else
-        assert_int_equal(cmio_unix_stream_shutdown(&b, CMIO_SHUTDOWN_WRITE), 0);
+        assert_int_equal(PAIR(shutdown)(&b, CMIO_SHUTDOWN_WRITE), 0);
+    if (wine_reads_first(f, &a, 7)) {
+        assert_int_equal(PAIR(close)(&a), 0);
+        assert_int_equal(PAIR(close)(&b), 0);
+        return;
+    }
     e = wait_token(f, 7);
     assert_true(cmio_event_is_read_closed(e));
     assert_true(cmio_event_is_readable(e));
     assert_false(cmio_event_is_error(e));
 
     char buf[8];
-    ssize_t n = cmio_unix_stream_read(&a, buf, sizeof buf);
+    ssize_t n = PAIR(read)(&a, buf, sizeof buf);
     if (!own_shutdown) /* after our own SHUT_RD Linux may drop the queued byte */
         assert_int_equal(n, 1);
-    assert_int_equal(cmio_unix_stream_close(&a), 0);
-    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    assert_int_equal(PAIR(close)(&a), 0);
+    assert_int_equal(PAIR(close)(&b), 0);
 }
 
 static void test_read_closed_after_undrained_peer_shutdown(void **state)
@@ -97,7 +134,14 @@ static void test_read_closed_after_undrained_peer_shutdown(void **state)
 
 static void test_read_closed_after_undrained_own_shutdown(void **state)
 {
+#ifdef _WIN32
+    (void)state;
+    print_message("not on Windows: AFD reports no event for the socket's own shutdown (mio's "
+                  "tests/tcp_stream.rs ignores these events on Windows too)\n");
+    skip();
+#else
     read_closed_after_undrained(*state, true);
+#endif
 }
 
 /* The same over TCP, where the FIN comes from another socket. */
@@ -116,19 +160,28 @@ static void test_read_closed_after_undrained_tcp(void **state)
     assert_int_equal(cmio_tcp_listener_accept(&l, &s, NULL), 0);
     assert_int_equal(cmio_tcp_stream_register(&s, f->reg, 2, R), 0);
 
-    assert_int_equal(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLOUT) & POLLOUT, POLLOUT);
+    assert_int_equal(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLOUT) & POLLOUT, POLLOUT);
     assert_int_equal(cmio_tcp_stream_write(&c, "hello", 5), 5);
     const cmio_event *e = wait_token(f, 2);
     assert_true(cmio_event_is_readable(e));
     assert_false(cmio_event_is_read_closed(e));
     assert_int_equal(cmio_tcp_stream_shutdown(&c, CMIO_SHUTDOWN_WRITE), 0);
-    e = wait_token(f, 2);
-    assert_true(cmio_event_is_read_closed(e));
-    assert_true(cmio_event_is_readable(e));
-
     char buf[16];
-    assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 5);
-    assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 0);
+    if (test_under_wine()) { /* the same Wine difference as above (wine_reads_first) */
+        print_message("under Wine: the peer's FIN is reported only after the data before it "
+                      "is read\n");
+        assert_no_event(f);
+        assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 5);
+        e = wait_token(f, 2);
+        assert_true(cmio_event_is_read_closed(e));
+        assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 0);
+    } else {
+        e = wait_token(f, 2);
+        assert_true(cmio_event_is_read_closed(e));
+        assert_true(cmio_event_is_readable(e));
+        assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 5);
+        assert_int_equal(cmio_tcp_stream_read(&s, buf, sizeof buf), 0);
+    }
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     assert_int_equal(cmio_tcp_listener_close(&l), 0);
@@ -145,11 +198,11 @@ static void test_fair_when_events_buffer_is_full(void **state)
     enum { POLLS = 400 };
     cmio_events *one;
     assert_int_equal(cmio_events_new(&one, 1), 0);
-    cmio_unix_stream a[2], b[2];
+    pair_stream a[2], b[2];
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(cmio_unix_stream_pair(&a[i], &b[i]), 0);
-        assert_int_equal(cmio_unix_stream_register(&a[i], f->reg, (cmio_token)i, R), 0);
-        assert_int_equal(cmio_unix_stream_write(&b[i], "x", 1), 1);
+        pair_new(&a[i], &b[i]);
+        assert_int_equal(PAIR(register)(&a[i], f->reg, (cmio_token)i, R), 0);
+        assert_int_equal(PAIR(write)(&b[i], "x", 1), 1);
     }
     int count[2] = {0, 0}, last = -1, since[2] = {0, 0};
     int64_t deadline = test_deadline();
@@ -168,18 +221,18 @@ static void test_fair_when_events_buffer_is_full(void **state)
                      since[1 - t], p, count[0], count[1]);
         last = t;
         char buf[64];
-        while (cmio_unix_stream_read(&a[t], buf, sizeof buf) > 0) {
+        while (PAIR(read)(&a[t], buf, sizeof buf) > 0) {
         }
-        assert_int_equal(cmio_unix_stream_read(&a[t], buf, sizeof buf), -EAGAIN);
-        assert_int_equal(cmio_unix_stream_write(&b[t], "x", 1), 1);
+        assert_int_equal(PAIR(read)(&a[t], buf, sizeof buf), -EAGAIN);
+        assert_int_equal(PAIR(write)(&b[t], "x", 1), 1);
     }
     (void)last;
     print_message("capacity 1, two busy streams, %d polls: %d / %d\n", POLLS, count[0], count[1]);
     assert_true(count[0] >= POLLS / 2 - 1);
     assert_true(count[1] >= POLLS / 2 - 1);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(cmio_unix_stream_close(&a[i]), 0);
-        assert_int_equal(cmio_unix_stream_close(&b[i]), 0);
+        assert_int_equal(PAIR(close)(&a[i]), 0);
+        assert_int_equal(PAIR(close)(&b[i]), 0);
     }
     cmio_events_free(one);
 }
@@ -192,11 +245,11 @@ static void test_every_ready_source_reported(void **state)
     enum { N = 10, CAP = 3 };
     cmio_events *small;
     assert_int_equal(cmio_events_new(&small, CAP), 0);
-    cmio_unix_stream a[N], b[N];
+    pair_stream a[N], b[N];
     for (int i = 0; i < N; i++) {
-        assert_int_equal(cmio_unix_stream_pair(&a[i], &b[i]), 0);
-        assert_int_equal(cmio_unix_stream_register(&a[i], f->reg, (cmio_token)i, R), 0);
-        assert_int_equal(cmio_unix_stream_write(&b[i], "x", 1), 1);
+        pair_new(&a[i], &b[i]);
+        assert_int_equal(PAIR(register)(&a[i], f->reg, (cmio_token)i, R), 0);
+        assert_int_equal(PAIR(write)(&b[i], "x", 1), 1);
     }
     bool seen[N] = {false};
     int polls = 0, total = 0;
@@ -215,13 +268,34 @@ static void test_every_ready_source_reported(void **state)
     }
     assert_true(polls <= (N + CAP - 1) / CAP);
     for (int i = 0; i < N; i++) {
-        assert_int_equal(cmio_unix_stream_close(&a[i]), 0);
-        assert_int_equal(cmio_unix_stream_close(&b[i]), 0);
+        assert_int_equal(PAIR(close)(&a[i]), 0);
+        assert_int_equal(PAIR(close)(&b[i]), 0);
     }
     cmio_events_free(small);
 }
 
 /* ---- re-arming one direction --------------------------------------------------------------- */
+
+/* Writes to s until a write would block. Over TCP (Windows' pairs) the bytes in flight then move
+ * on into the peer's buffer and make room again: there, write until a write blocks and the socket
+ * stays unwritable (WSAPoll, 100 ms), a bounded number of rounds. A socket pair is full at once. */
+static void fill_until_blocked(pair_stream *s)
+{
+    static char big[65536];
+    for (int round = 0; round < 100; round++) {
+        ssize_t w;
+        while ((w = PAIR(write)(s, big, sizeof big)) > 0) {
+        }
+        assert_int_equal(w, -EAGAIN);
+#if CMIO_HAVE_UNIX_STREAM
+        return;
+#else
+        if (!(test_fd_wait_ms(TEST_HANDLE(tcp_stream, s), POLLOUT, 100) & POLLOUT))
+            return;
+#endif
+    }
+    fail_msg("the stream never stayed full");
+}
 
 /* An idle connection registered for both directions: a read that would block must not make the
  * (always) writable socket reported again — only a write that returned -EAGAIN re-arms
@@ -229,9 +303,9 @@ static void test_every_ready_source_reported(void **state)
 static void test_read_eagain_does_not_rearm_writable(void **state)
 {
     struct fixture *f = *state;
-    cmio_unix_stream a, b;
-    assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);
-    assert_int_equal(cmio_unix_stream_register(&a, f->reg, 3, R | W), 0);
+    pair_stream a, b;
+    pair_new(&a, &b);
+    assert_int_equal(PAIR(register)(&a, f->reg, 3, R | W), 0);
     const cmio_event *e = wait_token(f, 3);
     assert_true(cmio_event_is_writable(e));
     assert_false(cmio_event_is_readable(e));
@@ -239,33 +313,30 @@ static void test_read_eagain_does_not_rearm_writable(void **state)
 
     char buf[64];
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(cmio_unix_stream_read(&a, buf, sizeof buf), -EAGAIN);
-        assert_int_equal((cmio_unix_stream_read)(&a, buf, sizeof buf), -EAGAIN);
+        assert_int_equal(PAIR(read)(&a, buf, sizeof buf), -EAGAIN);
+        assert_int_equal((PAIR(read))(&a, buf, sizeof buf), -EAGAIN);
         assert_no_event(f); /* still writable, but that was reported and no write blocked */
     }
 
     /* Data arrives: READABLE is reported (epoll adds the current writable bit, the poll(2)
      * backend only what is armed — both say readable). */
-    assert_int_equal(cmio_unix_stream_write(&b, "y", 1), 1);
+    assert_int_equal(PAIR(write)(&b, "y", 1), 1);
     e = wait_token(f, 3);
     assert_true(cmio_event_is_readable(e));
-    assert_int_equal(cmio_unix_stream_read(&a, buf, sizeof buf), 1);
-    assert_int_equal(cmio_unix_stream_read(&a, buf, sizeof buf), -EAGAIN);
+    assert_int_equal(PAIR(read)(&a, buf, sizeof buf), 1);
+    assert_int_equal(PAIR(read)(&a, buf, sizeof buf), -EAGAIN);
     assert_no_event(f);
 
     /* Fill the socket until a write would block; once the peer drains, WRITABLE comes again. */
     static char big[65536];
-    ssize_t w;
-    while ((w = cmio_unix_stream_write(&a, big, sizeof big)) > 0) {
-    }
-    assert_int_equal(w, -EAGAIN);
+    fill_until_blocked(&a);
     assert_no_event(f);
-    while (cmio_unix_stream_read(&b, big, sizeof big) > 0) {
+    while (PAIR(read)(&b, big, sizeof big) > 0) {
     }
     e = wait_token(f, 3);
     assert_true(cmio_event_is_writable(e));
-    assert_int_equal(cmio_unix_stream_close(&a), 0);
-    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    assert_int_equal(PAIR(close)(&a), 0);
+    assert_int_equal(PAIR(close)(&b), 0);
 }
 
 /* The same the other way round: a write that blocks re-arms WRITABLE only, so pending (already
@@ -273,25 +344,22 @@ static void test_read_eagain_does_not_rearm_writable(void **state)
 static void test_write_eagain_does_not_rearm_readable(void **state)
 {
     struct fixture *f = *state;
-    cmio_unix_stream a, b;
-    assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);
-    static char big[65536];
-    ssize_t w;
-    while ((w = cmio_unix_stream_write(&a, big, sizeof big)) > 0) {
-    }
-    assert_int_equal(w, -EAGAIN);
-    assert_int_equal(cmio_unix_stream_write(&b, "z", 1), 1);
-    assert_int_equal(cmio_unix_stream_register(&a, f->reg, 4, R | W), 0);
+    pair_stream a, b;
+    pair_new(&a, &b);
+    fill_until_blocked(&a);
+    assert_int_equal(PAIR(write)(&b, "z", 1), 1);
+    assert_int_equal(PAIR(register)(&a, f->reg, 4, R | W), 0);
     const cmio_event *e = wait_token(f, 4);
     assert_true(cmio_event_is_readable(e));
     assert_false(cmio_event_is_writable(e));
-    assert_int_equal(cmio_unix_stream_write(&a, big, sizeof big), -EAGAIN);
-    assert_no_event(f); /* the unread byte was reported already */
-    assert_int_equal(cmio_unix_stream_close(&a), 0);
-    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    fill_until_blocked(&a); /* a write that returns -EAGAIN (TCP may have made room meanwhile) */
+    assert_no_event(f);     /* the unread byte was reported already */
+    assert_int_equal(PAIR(close)(&a), 0);
+    assert_int_equal(PAIR(close)(&b), 0);
 }
 
 /* ---- UDP batches ----------------------------------------------------------------------------- */
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH /* Unix (idl/udp_socket.yaml) */
 
 /* A short recv_batch ends on -EAGAIN: it must re-arm, so the next datagram is reported. */
 static void test_udp_short_recv_batch_rearms(void **state)
@@ -370,30 +438,32 @@ static void test_udp_send_batch_checks_addresses(void **state)
     assert_int_equal(cmio_udp_socket_close(&tx), 0);
 }
 
+#endif
+
 /* ---- the same misuse gives the same code on every backend ---------------------------------- */
 
 static void test_deregister_closed_fd_is_enoent(void **state)
 {
     struct fixture *f = *state;
-    int sv[2];
-    test_socketpair(sv);
-    int closed = dup(sv[0]);
-    assert_true(closed >= 0);
-    close(closed);
-    assert_int_equal(cmio_registry_deregister_fd(f->reg, closed), -ENOENT);
-    assert_int_equal(cmio_registry_reregister_fd(f->reg, closed, 1, R), -ENOENT);
-    assert_int_equal(cmio_registry_register_fd(f->reg, closed, 1, R), -EBADF);
-    close(sv[0]);
-    close(sv[1]);
+    test_sock closed = test_raw_socket(AF_INET, SOCK_STREAM);
+    assert_true(TEST_VALID_HANDLE(closed));
+    test_sock_close(closed);
+    assert_int_equal(test_deregister_sock(f->reg, closed), -ENOENT);
+    assert_int_equal(test_reregister_sock(f->reg, closed, 1, R), -ENOENT);
+    assert_int_equal(test_register_sock(f->reg, closed, 1, R), -EBADF);
 }
 
 /* More buffers than IOV_MAX: -EINVAL for readv and writev alike. */
 static void test_iov_max_is_einval_both_ways(void **state)
 {
     (void)state;
-    cmio_unix_stream a, b;
-    assert_int_equal(cmio_unix_stream_pair(&a, &b), 0);
+    pair_stream a, b;
+    pair_new(&a, &b);
+#ifdef IOV_MAX
+    long max = IOV_MAX;
+#else
     long max = sysconf(_SC_IOV_MAX);
+#endif
     assert_true(max > 0);
     size_t n = (size_t)max + 1;
     struct iovec *iov = calloc(n, sizeof *iov);
@@ -403,13 +473,13 @@ static void test_iov_max_is_einval_both_ways(void **state)
         iov[i].iov_base = &c;
         iov[i].iov_len = 1;
     }
-    assert_int_equal(cmio_unix_stream_write(&b, "0123", 4), 4);
-    assert_int_equal(cmio_unix_stream_writev(&a, iov, (int)n), -EINVAL);
-    assert_int_equal(cmio_unix_stream_readv(&a, iov, (int)n), -EINVAL);
-    assert_int_equal(cmio_unix_stream_writev(&a, iov, (int)max), max); /* the limit itself works */
+    assert_int_equal(PAIR(write)(&b, "0123", 4), 4);
+    assert_int_equal(PAIR(writev)(&a, iov, (int)n), -EINVAL);
+    assert_int_equal(PAIR(readv)(&a, iov, (int)n), -EINVAL);
+    assert_int_equal(PAIR(writev)(&a, iov, (int)max), max); /* the limit itself works */
     free(iov);
-    assert_int_equal(cmio_unix_stream_close(&a), 0);
-    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    assert_int_equal(PAIR(close)(&a), 0);
+    assert_int_equal(PAIR(close)(&b), 0);
 }
 
 /* cmio_events_len is a function-like macro on epoll: it evaluates its argument once. */
@@ -447,13 +517,15 @@ int main(void)
         TEST(test_every_ready_source_reported),
         TEST(test_read_eagain_does_not_rearm_writable),
         TEST(test_write_eagain_does_not_rearm_readable),
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH
         TEST(test_udp_short_recv_batch_rearms),
         TEST(test_udp_send_batch_checks_addresses),
+#endif
         TEST(test_deregister_closed_fd_is_enoent),
         TEST(test_iov_max_is_einval_both_ways),
         TEST(test_events_len_evaluates_argument_once),
         cmocka_unit_test(test_events_capacity_limit),
     };
-    alarm(TEST_WATCHDOG_S);
+    test_alarm(TEST_WATCHDOG_S);
     return cmocka_run_group_tests_name("edge", tests, NULL, NULL);
 }

@@ -5,18 +5,21 @@
  * bounded event wait. */
 #include <cmio/cmio.h>
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#ifndef _WIN32
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#include "test_util.h"
+#endif
 
 #include "tcp_util.h"
 
@@ -256,7 +259,7 @@ static void check_connect_refused(int family)
     assert_int_equal(err, -ECONNREFUSED);
     /* take_error clears it. */
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
-    assert_int_equal(err, 0);
+    test_assert_error_cleared(err, -ECONNREFUSED);
     assert_int_equal(cmio_tcp_stream_peer_addr(&c, &peer), -ENOTCONN);
 
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
@@ -293,14 +296,14 @@ static void test_connect_success(void **state)
     assert_int_equal(cmio_poll_new(&poll), 0);
     assert_int_equal(cmio_events_new(&events, 8), 0);
 
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(lfd >= 0);
+    test_sock lfd = test_raw_socket(AF_INET, SOCK_STREAM);
+    assert_true(TEST_VALID_HANDLE(lfd));
     cmio_sockaddr addr;
     test_loopback(&addr, AF_INET, 0);
     assert_int_equal(bind(lfd, &addr.u.sa, addr.len), 0);
     assert_int_equal(listen(lfd, 0), 0);
     cmio_tcp_listener l = CMIO_TCP_LISTENER_INIT;
-    assert_int_equal(cmio_tcp_listener_from_fd(&l, lfd), 0);
+    assert_int_equal(TEST_FROM_HANDLE(tcp_listener, &l, lfd), 0);
     assert_int_equal(cmio_tcp_listener_local_addr(&l, &addr), 0);
 
     cmio_tcp_stream filler = CMIO_TCP_STREAM_INIT, c = CMIO_TCP_STREAM_INIT;
@@ -366,7 +369,7 @@ static void test_connect_bad_args(void **state)
     assert_int_equal(cmio_tcp_stream_connect(&c, &bad), -EAFNOSUPPORT);
     /* Nothing opened; the struct is still empty. */
     assert_int_equal(test_count_open_fds(), before);
-    assert_int_equal(cmio_tcp_stream_as_fd(&c), -EBADF);
+    assert_int_equal(TEST_HANDLE(tcp_stream, &c), TEST_EMPTY_HANDLE);
 }
 
 /* ---- addresses ----------------------------------------------------------------------------- */
@@ -441,6 +444,12 @@ static void test_peer_close_read_closed(void **state)
         assert_int_equal(n, -EAGAIN);
         check_deadline(deadline, "peer close");
     }
+#ifdef _WIN32
+    /* AFD reports the FIN (AFD_POLL_DISCONNECT) once the data before it has been read: the event
+     * may come after read already returned 0. */
+    if (!read_closed)
+        read_closed = cmio_event_is_read_closed(tcp_wait_token(poll, events, TCP_TOK_CLIENT));
+#endif
     assert_true(read_closed);
     assert_int_equal(got, 3);
     assert_memory_equal(buf, "bye", 3);
@@ -500,9 +509,13 @@ static void test_shutdown_read(void **state)
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), -EAGAIN);
 
     assert_int_equal(cmio_tcp_stream_shutdown(&c, CMIO_SHUTDOWN_READ), 0);
-    /* The read half is closed locally: an event says so and reads return 0 at once. */
+    /* The read half is closed locally: an event says so and reads return 0 at once. (Windows:
+     * AFD reports no event for the socket's own shutdown; mio's tests/tcp_stream.rs ignores
+     * these events there too.) */
+#ifndef _WIN32
     const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
     assert_true(cmio_event_is_read_closed(e));
+#endif
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
 
     /* The write half still works. */
@@ -531,9 +544,11 @@ static void test_shutdown_both(void **state)
     tcp_assert_no_event(poll, events, TCP_TOK_CLIENT);
 
     assert_int_equal(cmio_tcp_stream_shutdown(&c, CMIO_SHUTDOWN_BOTH), 0);
+#ifndef _WIN32 /* no event for the socket's own shutdown on Windows (see test_shutdown_read) */
     const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
     assert_true(cmio_event_is_read_closed(e));
     assert_true(cmio_event_is_write_closed(e));
+#endif
     char buf[16];
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
     assert_int_equal(cmio_tcp_stream_write(&c, "x", 1), -EPIPE);
@@ -574,13 +589,13 @@ static void test_nodelay(void **state)
     (void)state;
     cmio_tcp_stream c = CMIO_TCP_STREAM_INIT, s = CMIO_TCP_STREAM_INIT;
     tcp_pair(AF_INET, &c, &s);
-    int fd = cmio_tcp_stream_as_fd(&c);
-    int raw = -1;
+    test_sock fd = TEST_HANDLE(tcp_stream, &c);
+    int raw = 0; /* Windows writes fewer bytes than an int (as cmio's getter expects) */
     socklen_t len = sizeof raw;
     bool on = true;
 
     /* The getter reports what the kernel has, whichever way it is set. */
-    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &raw, &len), 0);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (void *)&raw, &len), 0);
     assert_int_equal(cmio_tcp_stream_nodelay(&c, &on), 0);
     assert_int_equal(on, raw != 0);
 
@@ -588,14 +603,14 @@ static void test_nodelay(void **state)
     on = false;
     assert_int_equal(cmio_tcp_stream_nodelay(&c, &on), 0);
     assert_true(on);
-    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &raw, &len), 0);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (void *)&raw, &len), 0);
     assert_int_not_equal(raw, 0);
 
     assert_int_equal(cmio_tcp_stream_set_nodelay(&c, false), 0);
     on = true;
     assert_int_equal(cmio_tcp_stream_nodelay(&c, &on), 0);
     assert_false(on);
-    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &raw, &len), 0);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (void *)&raw, &len), 0);
     assert_int_equal(raw, 0);
 
     /* Per socket: the other end is unaffected by this one. */
@@ -625,7 +640,8 @@ static void test_ttl(void **state)
     assert_int_equal(cmio_tcp_stream_set_ttl(&c, 7), 0);
     assert_int_equal(cmio_tcp_stream_ttl(&c, &ttl), 0);
     assert_int_equal(ttl, 7);
-    assert_int_equal(getsockopt(cmio_tcp_stream_as_fd(&c), IPPROTO_IP, IP_TTL, &raw, &len), 0);
+    assert_int_equal(
+        getsockopt(TEST_HANDLE(tcp_stream, &c), IPPROTO_IP, IP_TTL, (void *)&raw, &len), 0);
     assert_int_equal(raw, 7);
     assert_int_equal(cmio_tcp_stream_set_ttl(&c, 200), 0);
     assert_int_equal(cmio_tcp_stream_ttl(&c, &ttl), 0);
@@ -666,7 +682,7 @@ static void test_peek(void **state)
 
     /* One small send arrives as one segment on loopback. */
     assert_int_equal(cmio_tcp_stream_write(&s, "hello world", 11), 11);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLIN) & POLLIN);
 
     memset(buf, 0, sizeof buf);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), 11);
@@ -686,7 +702,7 @@ static void test_peek(void **state)
 
     /* At end of stream, peek returns 0. */
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), 0);
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     assert_int_equal(cmio_tcp_stream_peek(&c, buf, sizeof buf), -EBADF);
@@ -726,7 +742,7 @@ static void test_readv_writev(void **state)
     char a[] = "The ", b[] = "quick ", d[] = "brown fox";
     struct iovec out[3] = {{a, 4}, {b, 6}, {d, 9}};
     assert_int_equal(cmio_tcp_stream_writev(&c, out, 3), 19);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &s), POLLIN) & POLLIN);
 
     char x[5], y[5], z[32];
     memset(z, 0, sizeof z);
@@ -749,7 +765,7 @@ static void test_readv_writev(void **state)
     /* Read side with fewer bytes than room: filled in order, the rest untouched. */
     struct iovec out2[3] = {{"12", 2}, {"345", 3}, {"6", 1}};
     assert_int_equal(cmio_tcp_stream_writev(&c, out2, 3), 6);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &s), POLLIN) & POLLIN);
     memset(x, '.', sizeof x);
     memset(y, '.', sizeof y);
     assert_int_equal(cmio_tcp_stream_readv(&s, in, 3), 6);
@@ -758,7 +774,7 @@ static void test_readv_writev(void **state)
 
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     /* readv at end of stream returns 0. */
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_readv(&c, in, 3), 0);
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     assert_int_equal(cmio_tcp_stream_readv(&c, in, 3), -EBADF);
@@ -895,8 +911,10 @@ static void test_large_transfer(void **state)
 
 /* ---- writes after the peer reset: errors, never SIGPIPE ------------------------------------ */
 
+#ifndef _WIN32
 /* SIGPIPE stays at its default disposition in these tests: a SIGPIPE would kill the binary. */
-static void sigpipe_default(struct sigaction *old)
+typedef struct sigaction sigpipe_saved;
+static void sigpipe_default(sigpipe_saved *old)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -928,6 +946,29 @@ static void check_raw_send_raises_sigpipe(int fd)
     assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
 }
 
+static void sigpipe_restore(sigpipe_saved *old)
+{
+    assert_int_equal(sigaction(SIGPIPE, old, NULL), 0);
+}
+#else
+/* Windows has no SIGPIPE: a write to a dead connection just fails (what these tests check). */
+typedef int sigpipe_saved;
+static void sigpipe_default(sigpipe_saved *old)
+{
+    (void)old;
+}
+
+static void check_raw_send_raises_sigpipe(test_sock fd)
+{
+    (void)fd;
+}
+
+static void sigpipe_restore(sigpipe_saved *old)
+{
+    (void)old;
+}
+#endif
+
 /* Waits until c has seen the reset (an error or closed event). */
 static void wait_for_reset(cmio_poll *poll, cmio_events *events, cmio_tcp_stream *c)
 {
@@ -947,7 +988,7 @@ static void wait_for_reset(cmio_poll *poll, cmio_events *events, cmio_tcp_stream
 static void test_write_after_reset(void **state)
 {
     (void)state;
-    struct sigaction old;
+    sigpipe_saved old;
     sigpipe_default(&old);
     cmio_poll *poll;
     cmio_events *events;
@@ -962,34 +1003,54 @@ static void test_write_after_reset(void **state)
     tcp_close_with_reset(&s); /* SO_LINGER {1, 0}: close sends an RST */
     wait_for_reset(poll, events, &c);
 
-    /* The reset is the socket's pending error: take_error returns it once. */
+    /* The reset is the socket's pending error: take_error returns it once. (Winsock keeps no
+     * pending error for a reset — SO_ERROR holds a failed connect's —: 0 under Wine; the reads and
+     * writes below report the reset instead.) */
     int err = 0;
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
+#ifdef _WIN32
+    if (test_under_wine())
+        assert_int_equal(err, 0);
+    else
+        assert_true(err == 0 || err == -ECONNRESET);
+#else
     assert_int_equal(err, -ECONNRESET);
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
     assert_int_equal(err, 0);
+#endif
 
     /* Writing to the dead connection: -EPIPE, and the process is still alive. */
-    assert_int_equal(cmio_tcp_stream_write(&c, "x", 1), -EPIPE);
-    assert_int_equal(cmio_tcp_stream_write(&c, "y", 1), -EPIPE);
+    tcp_assert_dead_write(cmio_tcp_stream_write(&c, "x", 1));
+    tcp_assert_dead_write(cmio_tcp_stream_write(&c, "y", 1));
     struct iovec iov[3] = {{"a", 1}, {"b", 1}, {"c", 1}};
-    assert_int_equal(cmio_tcp_stream_writev(&c, iov, 3), -EPIPE);
-    /* Reading after the reset: end of stream (the error was taken above). */
+    tcp_assert_dead_write(cmio_tcp_stream_writev(&c, iov, 3));
+    /* Reading after the reset: end of stream (the error was taken above). Windows says
+     * -ECONNRESET (the reset stays the socket's state); a known Wine difference: recv returns 0
+     * there, asserted as Wine's behaviour under Wine. */
     char buf[4];
+#ifdef _WIN32
+    if (test_under_wine()) {
+        print_message("under Wine: recv after a peer reset returns 0, not WSAECONNRESET\n");
+        assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
+    } else {
+        assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), -ECONNRESET);
+    }
+#else
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
+#endif
 
-    check_raw_send_raises_sigpipe(cmio_tcp_stream_as_fd(&c));
+    check_raw_send_raises_sigpipe(TEST_HANDLE(tcp_stream, &c));
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     cmio_events_free(events);
     cmio_poll_free(poll);
-    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+    sigpipe_restore(&old);
 }
 
 /* The peer closes with unread data (which sends an RST); writev, then write, fail cleanly. */
 static void test_writev_after_close_with_unread_data(void **state)
 {
     (void)state;
-    struct sigaction old;
+    sigpipe_saved old;
     sigpipe_default(&old);
     cmio_poll *poll;
     cmio_events *events;
@@ -1002,7 +1063,7 @@ static void test_writev_after_close_with_unread_data(void **state)
                      0);
 
     tcp_write_all(&c, "unread", 6);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&s), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &s), POLLIN) & POLLIN);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     wait_for_reset(poll, events, &c);
 
@@ -1011,14 +1072,14 @@ static void test_writev_after_close_with_unread_data(void **state)
     struct iovec iov[3] = {{"a", 1}, {"bc", 2}, {"def", 3}};
     ssize_t r = cmio_tcp_stream_writev(&c, iov, 3);
     assert_true(r == -ECONNRESET || r == -EPIPE);
-    assert_int_equal(cmio_tcp_stream_writev(&c, iov, 3), -EPIPE);
-    assert_int_equal(cmio_tcp_stream_write(&c, "x", 1), -EPIPE);
+    tcp_assert_dead_write(cmio_tcp_stream_writev(&c, iov, 3));
+    tcp_assert_dead_write(cmio_tcp_stream_write(&c, "x", 1));
 
-    check_raw_send_raises_sigpipe(cmio_tcp_stream_as_fd(&c));
+    check_raw_send_raises_sigpipe(TEST_HANDLE(tcp_stream, &c));
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     cmio_events_free(events);
     cmio_poll_free(poll);
-    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+    sigpipe_restore(&old);
 }
 
 /* The peer closes normally (FIN). The first write is accepted by the kernel and answered with an
@@ -1026,7 +1087,7 @@ static void test_writev_after_close_with_unread_data(void **state)
 static void test_write_after_peer_close(void **state)
 {
     (void)state;
-    struct sigaction old;
+    sigpipe_saved old;
     sigpipe_default(&old);
     cmio_poll *poll;
     cmio_events *events;
@@ -1050,12 +1111,12 @@ static void test_write_after_peer_close(void **state)
     assert_true(cmio_event_is_error(e) || cmio_event_is_write_closed(e));
     ssize_t r = cmio_tcp_stream_write(&c, "y", 1);
     assert_true(r == -ECONNRESET || r == -EPIPE);
-    assert_int_equal(cmio_tcp_stream_write(&c, "z", 1), -EPIPE);
+    tcp_assert_dead_write(cmio_tcp_stream_write(&c, "z", 1));
 
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
     cmio_events_free(events);
     cmio_poll_free(poll);
-    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+    sigpipe_restore(&old);
 }
 
 /* ---- take_error ---------------------------------------------------------------------------- */
@@ -1086,15 +1147,16 @@ static void test_from_fd_as_fd(void **state)
     assert_int_equal(cmio_tcp_stream_local_addr(&c, &local_before), 0);
 
     /* Take the fd out and make it blocking, as a socket from elsewhere might be. */
-    int fd = cmio_tcp_stream_into_fd(&c);
-    assert_true(fd >= 0);
-    int fl = fcntl(fd, F_GETFL);
-    assert_int_equal(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), 0);
+    test_sock fd = TEST_INTO_HANDLE(tcp_stream, &c);
+    assert_true(TEST_VALID_HANDLE(fd));
+    test_sock_set_blocking(fd);
+#ifndef _WIN32 /* Windows: blocking when made (its probe would block here) */
     assert_false(tcp_fd_nonblocking(fd));
+#endif
 
     cmio_tcp_stream w = CMIO_TCP_STREAM_INIT;
-    assert_int_equal(cmio_tcp_stream_from_fd(&w, fd), 0);
-    assert_int_equal(cmio_tcp_stream_as_fd(&w), fd);
+    assert_int_equal(TEST_FROM_HANDLE(tcp_stream, &w, fd), 0);
+    assert_int_equal(TEST_HANDLE(tcp_stream, &w), fd);
     assert_true(tcp_fd_nonblocking(fd));
     /* Non-blocking in practice: an empty read returns at once. */
     char buf[8];
@@ -1108,11 +1170,11 @@ static void test_from_fd_as_fd(void **state)
     /* The stream owns the fd now. */
     assert_int_equal(cmio_tcp_stream_close(&w), 0);
     assert_false(test_fd_is_open(fd));
-    assert_int_equal(cmio_tcp_stream_as_fd(&w), -EBADF);
+    assert_int_equal(TEST_HANDLE(tcp_stream, &w), TEST_EMPTY_HANDLE);
 
-    assert_int_equal(cmio_tcp_stream_from_fd(NULL, 0), -EINVAL);
-    assert_int_equal(cmio_tcp_stream_from_fd(&w, -1), -EBADF);
-    assert_int_equal(cmio_tcp_stream_as_fd(NULL), -EINVAL);
+    assert_int_equal(TEST_FROM_HANDLE(tcp_stream, NULL, 0), -EINVAL);
+    assert_int_equal(TEST_FROM_HANDLE(tcp_stream, &w, TEST_NO_SOCK), -EBADF);
+    assert_int_equal(TEST_HANDLE(tcp_stream, NULL), TEST_NULL_HANDLE);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
 }
 
@@ -1128,13 +1190,13 @@ static void test_into_fd(void **state)
     assert_int_equal(cmio_tcp_stream_register(&c, cmio_poll_registry(poll), TCP_TOK_CLIENT,
                                               CMIO_INTEREST_READABLE),
                      0);
-    int fd = cmio_tcp_stream_as_fd(&c);
-    assert_true(fd >= 0);
+    test_sock fd = TEST_HANDLE(tcp_stream, &c);
+    assert_true(TEST_VALID_HANDLE(fd));
 
-    assert_int_equal(cmio_tcp_stream_into_fd(&c), fd);
+    assert_int_equal(TEST_INTO_HANDLE(tcp_stream, &c), fd);
     /* The struct is empty. */
-    assert_int_equal(cmio_tcp_stream_as_fd(&c), -EBADF);
-    assert_int_equal(cmio_tcp_stream_into_fd(&c), -EBADF);
+    assert_int_equal(TEST_HANDLE(tcp_stream, &c), TEST_EMPTY_HANDLE);
+    assert_int_equal(TEST_INTO_HANDLE(tcp_stream, &c), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_tcp_stream_close(&c), -EBADF);
     assert_int_equal(cmio_tcp_stream_deregister(&c, cmio_poll_registry(poll)), -EBADF);
     assert_true(test_fd_is_open(fd));
@@ -1145,16 +1207,17 @@ static void test_into_fd(void **state)
     tcp_assert_no_event(poll, events, TCP_TOK_CLIENT);
     /* The fd is the caller's and still the connection. */
     char buf[4];
-    assert_int_equal(read(fd, buf, sizeof buf), 3);
+    assert_int_equal(test_sock_recv(fd, buf, sizeof buf), 3);
     assert_memory_equal(buf, "raw", 3);
-    assert_int_equal(close(fd), 0);
+    assert_int_equal(test_sock_close(fd), 0);
 
-    assert_int_equal(cmio_tcp_stream_into_fd(NULL), -EINVAL);
+    assert_int_equal(TEST_INTO_HANDLE(tcp_stream, NULL), TEST_NULL_HANDLE);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
     cmio_events_free(events);
     cmio_poll_free(poll);
 }
 
+#ifndef _WIN32 /* dup(): a Winsock handle has no in-process duplicate sharing the socket */
 /* close() of a registered stream deregisters it explicitly: a dup() keeps the socket (and an
  * epoll registration, had close relied on the kernel dropping it) alive, yet no event follows. */
 static void test_close_deregisters(void **state)
@@ -1169,11 +1232,11 @@ static void test_close_deregisters(void **state)
     assert_int_equal(cmio_tcp_stream_register(&c, cmio_poll_registry(poll), TCP_TOK_CLIENT,
                                               CMIO_INTEREST_READABLE),
                      0);
-    int dupfd = dup(cmio_tcp_stream_as_fd(&c));
+    int dupfd = dup(TEST_HANDLE(tcp_stream, &c));
     assert_true(dupfd >= 0);
 
     assert_int_equal(cmio_tcp_stream_close(&c), 0);
-    assert_int_equal(cmio_tcp_stream_as_fd(&c), -EBADF);
+    assert_int_equal(TEST_HANDLE(tcp_stream, &c), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_tcp_stream_close(&c), -EBADF);
 
     tcp_write_all(&s, "still here", 10);
@@ -1188,6 +1251,7 @@ static void test_close_deregisters(void **state)
     cmio_events_free(events);
     cmio_poll_free(poll);
 }
+#endif
 
 /* ---- registration -------------------------------------------------------------------------- */
 
@@ -1243,7 +1307,7 @@ static void test_register_reregister_deregister(void **state)
     assert_null(test_find_token(events, 1));
     /* Data now does not produce a readable event: only writability is asked for. */
     tcp_write_all(&s, "2", 1);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, 1);
     test_poll_now(poll, events);
     for (const cmio_event *x = cmio_events_first(events); x; x = cmio_events_next(events, x))
@@ -1263,7 +1327,7 @@ static void test_register_reregister_deregister(void **state)
     assert_int_equal(cmio_tcp_stream_deregister(&c, reg), -ENOENT);
     assert_int_equal(cmio_tcp_stream_reregister(&c, reg, 4, CMIO_INTEREST_READABLE), -ENOENT);
     tcp_write_all(&s, "3", 1);
-    assert_true(test_fd_wait(cmio_tcp_stream_as_fd(&c), POLLIN) & POLLIN);
+    assert_true(test_fd_wait(TEST_HANDLE(tcp_stream, &c), POLLIN) & POLLIN);
     tcp_assert_no_event(poll, events, 3);
     tcp_assert_no_event(poll, events, 4);
 
@@ -1316,8 +1380,8 @@ static void test_no_fd_leak(void **state)
     assert_int_equal(cmio_tcp_stream_register(&s, reg, 3, CMIO_INTEREST_WRITABLE), 0);
     assert_int_equal(cmio_tcp_stream_register(&refused, reg, 4, CMIO_INTEREST_WRITABLE), 0);
     tcp_wait_token(poll, events, 4);
-    /* poll + listener + 3 streams. */
-    assert_int_equal(test_count_open_fds(), before + 4 + test_poll_fds());
+    /* poll + listener + 3 streams (+ the backend's for the 4 registrations). */
+    assert_int_equal(test_count_open_fds(), before + 4 + test_poll_fds() + test_backend_fds(4));
 
     assert_int_equal(cmio_tcp_stream_close(&refused), 0);
     assert_int_equal(cmio_tcp_stream_close(&s), 0);
@@ -1355,7 +1419,9 @@ int main(void)
         cmocka_unit_test(test_take_error_args),
         cmocka_unit_test(test_from_fd_as_fd),
         cmocka_unit_test(test_into_fd),
+#ifndef _WIN32
         cmocka_unit_test(test_close_deregisters),
+#endif
         cmocka_unit_test(test_register_reregister_deregister),
         cmocka_unit_test(test_no_fd_leak),
     };

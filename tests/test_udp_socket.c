@@ -18,19 +18,22 @@
  */
 #include <cmio/cmio.h>
 
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#ifndef _WIN32
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#include "test_util.h"
+#endif
 
 /* Distinct token values so a wrong token cannot match by accident. */
 #define UDP_TOK_A ((cmio_token)0x5A01)
@@ -46,10 +49,10 @@
 /* 0 when this kernel can create IPv6 datagram sockets, else the errno of socket(). */
 static int udp_ipv6_errno(void)
 {
-    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return errno;
-    close(fd);
+    test_sock fd = test_raw_socket(AF_INET6, SOCK_DGRAM);
+    if (fd == TEST_NO_SOCK)
+        return test_sock_errno();
+    test_sock_close(fd);
     return 0;
 }
 
@@ -92,10 +95,10 @@ static void udp_closed_port(cmio_sockaddr *out, int family)
 /* Fails the test unless s becomes readable within TEST_WAIT_MS. */
 static void udp_wait_readable(const cmio_udp_socket *s)
 {
-    int fd = cmio_udp_socket_as_fd(s);
-    assert_true(fd >= 0);
+    test_sock fd = TEST_HANDLE(udp_socket, s);
+    assert_true(TEST_VALID_HANDLE(fd));
     if (!(test_fd_wait(fd, POLLIN) & POLLIN))
-        fail_msg("fd %d not readable within %d ms", fd, TEST_WAIT_MS);
+        fail_msg("socket %lld not readable within %d ms", (long long)fd, TEST_WAIT_MS);
 }
 
 /* Waits until s is readable, then receives one datagram and checks its bytes and sender. */
@@ -158,6 +161,27 @@ static void udp_assert_no_event(udp_poll *p, cmio_token token)
 }
 
 /* Pins the thread to the CPU it runs on (see the comment at the top); undone by udp_pin_end. */
+#ifdef _WIN32
+/* Windows: SetThreadAffinityMask (Wine maps it to sched_setaffinity). */
+typedef struct udp_pin {
+    DWORD_PTR saved;
+    bool pinned;
+} udp_pin;
+
+static void udp_pin_begin(udp_pin *pin)
+{
+    DWORD cpu = GetCurrentProcessorNumber();
+    pin->saved = cpu < 64 ? SetThreadAffinityMask(GetCurrentThread(), (DWORD_PTR)1 << cpu) : 0;
+    pin->pinned = pin->saved != 0;
+}
+
+static void udp_pin_end(udp_pin *pin)
+{
+    if (pin->pinned)
+        assert_true(SetThreadAffinityMask(GetCurrentThread(), pin->saved) != 0);
+    pin->pinned = false;
+}
+#else
 typedef struct udp_pin {
     cpu_set_t saved;
     bool pinned;
@@ -183,7 +207,9 @@ static void udp_pin_end(udp_pin *pin)
         assert_int_equal(sched_setaffinity(0, sizeof pin->saved, &pin->saved), 0);
     pin->pinned = false;
 }
+#endif
 
+#ifndef _WIN32 /* used by the multicast delivery and batch tests, which Windows has not */
 /* Sends one datagram from `from` to a fresh socket of `family` and waits until it has arrived:
  * with the thread pinned, every datagram `from` sent before has been delivered or dropped. */
 static void udp_barrier(cmio_udp_socket *from, int family)
@@ -195,7 +221,12 @@ static void udp_barrier(cmio_udp_socket *from, int family)
     udp_wait_readable(&b);
     assert_int_equal(cmio_udp_socket_close(&b), 0);
 }
+#endif
 
+#ifdef _WIN32 /* the same probes as the TCP tests' (tests/win/test_win.h) */
+#define udp_fd_nonblocking tcp_fd_nonblocking
+#define udp_fd_cloexec tcp_fd_cloexec
+#else
 static bool udp_fd_nonblocking(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
@@ -209,29 +240,32 @@ static bool udp_fd_cloexec(int fd)
     assert_true(fl >= 0);
     return (fl & FD_CLOEXEC) != 0;
 }
+#endif
 
 /* Reads an int socket option straight from the kernel (to check the cmio getters and setters
  * against something they did not produce themselves). */
 static int udp_getsockopt_int(const cmio_udp_socket *s, int level, int name)
 {
-    int v = -1;
+    int v = 0; /* Windows writes fewer bytes than an int for some options */
     socklen_t len = sizeof v;
-    assert_int_equal(getsockopt(cmio_udp_socket_as_fd(s), level, name, &v, &len), 0);
+    assert_int_equal(getsockopt(TEST_HANDLE(udp_socket, s), level, name, (void *)&v, &len), 0);
     return v;
 }
 
 static void udp_setsockopt_int(const cmio_udp_socket *s, int level, int name, int v)
 {
-    assert_int_equal(setsockopt(cmio_udp_socket_as_fd(s), level, name, &v, sizeof v), 0);
+    assert_int_equal(
+        setsockopt(TEST_HANDLE(udp_socket, s), level, name, (const void *)&v, sizeof v), 0);
 }
 
+#ifndef _WIN32 /* recvmsg control messages: Unix */
 /* The IPv4 TTL of the next queued datagram, read with IP_RECVTTL and MSG_PEEK: the datagram stays
  * queued. */
 static int udp_peek_ttl(const cmio_udp_socket *s)
 {
-    int fd = cmio_udp_socket_as_fd(s);
+    test_sock fd = TEST_HANDLE(udp_socket, s);
     int on = 1;
-    assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof on), 0);
+    assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_RECVTTL, (const void *)&on, sizeof on), 0);
     char data[2048];
     union {
         struct cmsghdr align;
@@ -256,12 +290,17 @@ static int udp_peek_ttl(const cmio_udp_socket *s)
     fail_msg("no IP_TTL control message on fd %d", fd);
     return -1;
 }
+#endif
 
 /* Multicast groups derived from the pid, so concurrent runs of this suite (other build rows) never
  * share a group and the /proc membership checks see only this process. */
 static void udp_group_v4(struct in_addr *g)
 {
+#ifdef _WIN32
+    unsigned pid = (unsigned)GetCurrentProcessId();
+#else
     unsigned pid = (unsigned)getpid();
+#endif
     char text[32];
     snprintf(text, sizeof text, "239.255.%u.%u", 1 + (pid / 254) % 254, 1 + pid % 254);
     assert_int_equal(inet_pton(AF_INET, text, g), 1);
@@ -270,7 +309,11 @@ static void udp_group_v4(struct in_addr *g)
 /* ff02::1:ffXX:XXXX (link scope): no address of this host maps to it on lo. */
 static void udp_group_v6(struct in6_addr *g)
 {
+#ifdef _WIN32
+    unsigned pid = (unsigned)GetCurrentProcessId();
+#else
     unsigned pid = (unsigned)getpid();
+#endif
     memset(g, 0, sizeof *g);
     g->s6_addr[0] = 0xff;
     g->s6_addr[1] = 0x02;
@@ -281,6 +324,7 @@ static void udp_group_v6(struct in6_addr *g)
     g->s6_addr[15] = (uint8_t)pid;
 }
 
+#ifndef _WIN32 /* interfaces by name, /proc/net/igmp: Unix */
 static unsigned udp_mc_ifindex(void)
 {
     unsigned idx = if_nametoindex(UDP_MC_IFNAME);
@@ -298,11 +342,11 @@ static int udp_mcast_all_off(int fd, int family)
     errno = ENOPROTOOPT;
 #ifdef IP_MULTICAST_ALL
     if (family == AF_INET)
-        r = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
+        r = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, (const void *)&zero, sizeof zero);
 #endif
 #ifdef IPV6_MULTICAST_ALL
     if (family == AF_INET6)
-        r = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero);
+        r = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, (const void *)&zero, sizeof zero);
 #endif
     (void)zero;
     (void)family;
@@ -317,14 +361,16 @@ static int udp_mcast_all_off(int fd, int family)
 static int udp_mcast_if_v4(int fd)
 {
     struct in_addr lo = {.s_addr = htonl(INADDR_LOOPBACK)};
-    if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo) == 0 || errno == ENOPROTOOPT)
+    if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, (const void *)&lo, sizeof lo) == 0 ||
+        errno == ENOPROTOOPT)
         return 0;
     return errno;
 }
 
 static int udp_mcast_if_v6(int fd, unsigned ifindex)
 {
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex) == 0 ||
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (const void *)&ifindex, sizeof ifindex) ==
+            0 ||
         errno == ENOPROTOOPT)
         return 0;
     return errno;
@@ -380,18 +426,20 @@ static bool udp_igmp6_has(const struct in6_addr *group)
     return found;
 }
 
+#endif /* !_WIN32 */
+
 /* A group setup that arms the whole-binary watchdog (a hang fails instead of blocking CI). */
 static int udp_group_setup(void **state)
 {
     (void)state;
-    alarm(TEST_WATCHDOG_S);
+    test_alarm(TEST_WATCHDOG_S);
     return 0;
 }
 
 static int udp_group_teardown(void **state)
 {
     (void)state;
-    alarm(0);
+    test_alarm(0);
     return 0;
 }
 
@@ -411,8 +459,8 @@ static void check_bind_local_addr(int family)
     assert_int_equal(cmio_sockaddr_set_port(&want, cmio_sockaddr_port(&got)), 0);
     assert_true(cmio_sockaddr_equal(&want, &got));
 
-    int fd = cmio_udp_socket_as_fd(&s);
-    assert_true(fd >= 0);
+    test_sock fd = TEST_HANDLE(udp_socket, &s);
+    assert_true(TEST_VALID_HANDLE(fd));
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
@@ -422,7 +470,7 @@ static void check_bind_local_addr(int family)
     /* A datagram socket, non-blocking and close-on-exec. */
     int type = 0;
     len = sizeof type;
-    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len), 0);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_TYPE, (void *)&type, &len), 0);
     assert_int_equal(type, SOCK_DGRAM);
     assert_true(udp_fd_nonblocking(fd));
     assert_true(udp_fd_cloexec(fd));
@@ -455,7 +503,7 @@ static void test_bind_addr_in_use(void **state)
     assert_int_equal(cmio_udp_socket_bind(&b, &addr), -EADDRINUSE);
     /* The failed bind closed its socket and left b empty. */
     assert_int_equal(test_count_open_fds(), before);
-    assert_int_equal(cmio_udp_socket_as_fd(&b), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, &b), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_udp_socket_close(&b), -EBADF);
 
     /* Once the port is free again, binding to it works. */
@@ -501,7 +549,8 @@ static void test_bad_args(void **state)
     assert_int_equal(cmio_udp_socket_bind(&fresh, &empty), -EINVAL);
     assert_int_equal(cmio_udp_socket_bind(&fresh, &badlen), -EINVAL);
     assert_int_equal(cmio_udp_socket_bind(&fresh, &unixfam), -EAFNOSUPPORT);
-    assert_int_equal(cmio_udp_socket_as_fd(&fresh), -EBADF); /* untouched by the failures */
+    assert_int_equal(TEST_HANDLE(udp_socket, &fresh),
+                     TEST_EMPTY_HANDLE); /* untouched by the failures */
 
     assert_int_equal(cmio_udp_socket_local_addr(NULL, &out), -EINVAL);
     assert_int_equal(cmio_udp_socket_local_addr(&s, NULL), -EINVAL);
@@ -563,14 +612,18 @@ static void test_bad_args(void **state)
     assert_int_equal(cmio_udp_socket_leave_multicast_v6(NULL, &g6, 1), -EINVAL);
     assert_int_equal(cmio_udp_socket_leave_multicast_v6(&s, NULL, 1), -EINVAL);
 
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH /* batches: Unix (idl/udp_socket.yaml) */
     assert_int_equal(cmio_udp_socket_send_batch(NULL, &msg, 1), -EINVAL);
     assert_int_equal(cmio_udp_socket_send_batch(&s, NULL, 1), -EINVAL);
     assert_int_equal(cmio_udp_socket_recv_batch(NULL, &msg, 1), -EINVAL);
     assert_int_equal(cmio_udp_socket_recv_batch(&s, NULL, 1), -EINVAL);
+#else
+    (void)msg;
+#endif
 
-    assert_int_equal(cmio_udp_socket_from_fd(NULL, 0), -EINVAL);
-    assert_int_equal(cmio_udp_socket_as_fd(NULL), -EINVAL);
-    assert_int_equal(cmio_udp_socket_into_fd(NULL), -EINVAL);
+    assert_int_equal(TEST_FROM_HANDLE(udp_socket, NULL, 0), -EINVAL);
+    assert_int_equal(TEST_HANDLE(udp_socket, NULL), TEST_NULL_HANDLE);
+    assert_int_equal(TEST_INTO_HANDLE(udp_socket, NULL), TEST_NULL_HANDLE);
     assert_int_equal(cmio_udp_socket_register(NULL, p.reg, 1, CMIO_INTEREST_READABLE), -EINVAL);
     assert_int_equal(cmio_udp_socket_register(&s, NULL, 1, CMIO_INTEREST_READABLE), -EINVAL);
     assert_int_equal(cmio_udp_socket_reregister(NULL, p.reg, 1, CMIO_INTEREST_READABLE), -EINVAL);
@@ -604,7 +657,7 @@ static void check_no_fd(cmio_udp_socket *e)
     udp_poll p;
     udp_poll_open(&p);
 
-    assert_int_equal(cmio_udp_socket_as_fd(e), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, e), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_udp_socket_local_addr(e, &out), -EBADF);
     assert_int_equal(cmio_udp_socket_peer_addr(e, &out), -EBADF);
     assert_int_equal(cmio_udp_socket_send_to(e, "x", 1, &addr), -EBADF);
@@ -619,12 +672,16 @@ static void check_no_fd(cmio_udp_socket *e)
     assert_int_equal(cmio_udp_socket_set_ttl(e, 9), -EBADF);
     assert_int_equal(cmio_udp_socket_ttl(e, &u32), -EBADF);
     assert_int_equal(cmio_udp_socket_take_error(e, &err), -EBADF);
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH
     assert_int_equal(cmio_udp_socket_send_batch(e, &msg, 1), -EBADF);
     assert_int_equal(cmio_udp_socket_recv_batch(e, &msg, 1), -EBADF);
+#else
+    (void)msg;
+#endif
     assert_int_equal(cmio_udp_socket_register(e, p.reg, 1, CMIO_INTEREST_READABLE), -EBADF);
     assert_int_equal(cmio_udp_socket_reregister(e, p.reg, 1, CMIO_INTEREST_READABLE), -EBADF);
     assert_int_equal(cmio_udp_socket_deregister(e, p.reg), -EBADF);
-    assert_int_equal(cmio_udp_socket_into_fd(e), -EBADF);
+    assert_int_equal(TEST_INTO_HANDLE(udp_socket, e), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_udp_socket_close(e), -EBADF);
     udp_poll_close(&p);
 }
@@ -1090,7 +1147,9 @@ static void test_ttl(void **state)
 
         assert_int_equal(cmio_udp_socket_send_to(&s, "ttl", 3, &raddr), 3);
         udp_wait_readable(&r);
+#ifndef _WIN32 /* the datagram's TTL, read with recvmsg control messages */
         assert_int_equal(udp_peek_ttl(&r), (int)values[i]);
+#endif
         assert_int_equal(cmio_udp_socket_recv(&r, buf, sizeof buf), 3);
         udp_expect_empty(&r);
     }
@@ -1128,10 +1187,11 @@ static void test_only_v6(void **state)
 
     /* Both values, set on the raw socket before it is handed over. */
     for (int want = 0; want <= 1; want++) {
-        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &want, sizeof want), 0);
-        assert_int_equal(cmio_udp_socket_from_fd(&s, fd), 0);
+        test_sock fd = test_raw_socket(AF_INET6, SOCK_DGRAM);
+        assert_true(TEST_VALID_HANDLE(fd));
+        assert_int_equal(
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (const void *)&want, sizeof want), 0);
+        assert_int_equal(TEST_FROM_HANDLE(udp_socket, &s, fd), 0);
         on = want == 0;
         assert_int_equal(cmio_udp_socket_only_v6(&s, &on), 0);
         assert_int_equal(on, want == 1);
@@ -1146,6 +1206,10 @@ static void test_only_v6(void **state)
 }
 
 /* ---- multicast: membership ------------------------------------------------------------------- */
+/* Unix only: membership is checked in /proc/net/igmp, the receiver binds the group address and the
+ * IPv6 interface is found by name. (The join/leave calls run on Windows in test_bad_args and
+ * test_join_leave_calls below.) */
+#ifndef _WIN32
 
 static void test_join_leave_multicast_v4(void **state)
 {
@@ -1219,9 +1283,9 @@ static void test_join_leave_multicast_v6(void **state)
 static bool udp_mc_probe_v4(const struct in_addr *group, char *why, size_t whylen)
 {
     bool ok = false;
-    int r = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    assert_true(r >= 0 && s >= 0);
+    test_sock r = test_raw_socket(AF_INET, SOCK_DGRAM);
+    test_sock s = test_raw_socket(AF_INET, SOCK_DGRAM);
+    assert_true(TEST_VALID_HANDLE(r) && TEST_VALID_HANDLE(s));
     struct sockaddr_in ra, sa;
     memset(&ra, 0, sizeof ra);
     ra.sin_family = AF_INET;
@@ -1245,12 +1309,12 @@ static bool udp_mc_probe_v4(const struct in_addr *group, char *why, size_t whyle
         snprintf(why, whylen, "IP_MULTICAST_ALL off: %s", strerror(err));
         goto out;
     }
-    if (setsockopt(r, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0) {
+    if (setsockopt(r, IPPROTO_IP, IP_ADD_MEMBERSHIP, (const void *)&m, sizeof m) < 0) {
         snprintf(why, whylen, "IP_ADD_MEMBERSHIP on 127.0.0.1: %s", strerror(errno));
         goto out;
     }
     if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        setsockopt(s, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one) < 0) {
+        setsockopt(s, IPPROTO_IP, IP_MULTICAST_LOOP, (const void *)&one, sizeof one) < 0) {
         snprintf(why, whylen, "sender setup: %s", strerror(errno));
         goto out;
     }
@@ -1298,13 +1362,13 @@ static void test_multicast_loopback_v4(void **state)
     assert_int_equal(cmio_sockaddr_ipv4(&gaddr, (const uint8_t *)&group.s_addr, 0), 0);
     assert_int_equal(cmio_udp_socket_bind(&r, &gaddr), 0);
     assert_int_equal(cmio_udp_socket_local_addr(&r, &gaddr), 0);
-    assert_int_equal(udp_mcast_all_off(cmio_udp_socket_as_fd(&r), AF_INET), 0);
+    assert_int_equal(udp_mcast_all_off(TEST_HANDLE(udp_socket, &r), AF_INET), 0);
     assert_int_equal(cmio_udp_socket_join_multicast_v4(&r, &group, &lo), 0);
     assert_int_equal(cmio_udp_socket_register(&r, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
 
     /* Sender: 127.0.0.1, multicast out of lo, loop on, TTL 3 (seen by the receiver). */
     udp_bind(&s, AF_INET, &saddr);
-    assert_int_equal(udp_mcast_if_v4(cmio_udp_socket_as_fd(&s)), 0);
+    assert_int_equal(udp_mcast_if_v4(TEST_HANDLE(udp_socket, &s)), 0);
     assert_int_equal(cmio_udp_socket_set_multicast_loop_v4(&s, true), 0);
     assert_int_equal(cmio_udp_socket_set_multicast_ttl_v4(&s, 3), 0);
 
@@ -1337,9 +1401,9 @@ static bool udp_mc_probe_v6(const struct in6_addr *group, unsigned ifindex, char
                             size_t whylen)
 {
     bool ok = false;
-    int r = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    assert_true(r >= 0 && s >= 0);
+    test_sock r = test_raw_socket(AF_INET6, SOCK_DGRAM);
+    test_sock s = test_raw_socket(AF_INET6, SOCK_DGRAM);
+    assert_true(TEST_VALID_HANDLE(r) && TEST_VALID_HANDLE(s));
     struct sockaddr_in6 ra, sa;
     memset(&ra, 0, sizeof ra);
     ra.sin6_family = AF_INET6;
@@ -1364,12 +1428,12 @@ static bool udp_mc_probe_v6(const struct in6_addr *group, unsigned ifindex, char
         snprintf(why, whylen, "IPV6_MULTICAST_ALL off: %s", strerror(err));
         goto out;
     }
-    if (setsockopt(r, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m) < 0) {
+    if (setsockopt(r, IPPROTO_IPV6, IPV6_JOIN_GROUP, (const void *)&m, sizeof m) < 0) {
         snprintf(why, whylen, "IPV6_JOIN_GROUP on %s: %s", UDP_MC_IFNAME, strerror(errno));
         goto out;
     }
     if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one) < 0) {
+        setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, (const void *)&one, sizeof one) < 0) {
         snprintf(why, whylen, "sender setup: %s", strerror(errno));
         goto out;
     }
@@ -1416,12 +1480,12 @@ static void test_multicast_loopback_v6(void **state)
     gaddr.u.v6.sin6_scope_id = lo;
     assert_int_equal(cmio_udp_socket_bind(&r, &gaddr), 0);
     assert_int_equal(cmio_udp_socket_local_addr(&r, &gaddr), 0);
-    assert_int_equal(udp_mcast_all_off(cmio_udp_socket_as_fd(&r), AF_INET6), 0);
+    assert_int_equal(udp_mcast_all_off(TEST_HANDLE(udp_socket, &r), AF_INET6), 0);
     assert_int_equal(cmio_udp_socket_join_multicast_v6(&r, &group, lo), 0);
     assert_int_equal(cmio_udp_socket_register(&r, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
 
     udp_bind(&s, AF_INET6, &saddr);
-    assert_int_equal(udp_mcast_if_v6(cmio_udp_socket_as_fd(&s), lo), 0);
+    assert_int_equal(udp_mcast_if_v6(TEST_HANDLE(udp_socket, &s), lo), 0);
     assert_int_equal(cmio_udp_socket_set_multicast_loop_v6(&s, true), 0);
 
     assert_int_equal(cmio_udp_socket_send_to(&s, "to the v6 group", 15, &gaddr), 15);
@@ -1447,6 +1511,29 @@ static void test_multicast_loopback_v6(void **state)
     udp_poll_close(&p);
 }
 
+#else
+/* Windows: joining and leaving a group on 127.0.0.1 (the socket bound to 0.0.0.0), and leaving
+ * one not joined, which Winsock refuses. */
+static void test_join_leave_calls(void **state)
+{
+    (void)state;
+    cmio_udp_socket s = CMIO_UDP_SOCKET_INIT;
+    cmio_sockaddr any;
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    struct in_addr group, lo;
+    udp_group_v4(&group);
+    lo.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(cmio_sockaddr_ipv4(&any, zero, 0), 0);
+    assert_int_equal(cmio_udp_socket_bind(&s, &any), 0);
+    int r = cmio_udp_socket_join_multicast_v4(&s, &group, &lo);
+    if (r != 0)
+        fail_msg("join_multicast_v4 on 127.0.0.1: %s", cmio_strerror(r));
+    assert_int_equal(cmio_udp_socket_leave_multicast_v4(&s, &group, &lo), 0);
+    assert_true(cmio_udp_socket_leave_multicast_v4(&s, &group, &lo) < 0);
+    assert_int_equal(cmio_udp_socket_close(&s), 0);
+}
+#endif
+
 /* ---- ICMP errors: take_error and recv -------------------------------------------------------- */
 
 /* A connected socket sends to a port nobody is bound to; the ICMP port-unreachable that comes back
@@ -1467,6 +1554,19 @@ static void check_refused(int family, bool via_recv)
     assert_int_equal(cmio_udp_socket_register(&a, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
 
     assert_int_equal(cmio_udp_socket_send(&a, "anyone?", 7), 7);
+    if (test_under_wine()) {
+        /* Known Wine difference: the port unreachable only sets SO_ERROR — no poll event, and recv
+         * does not fail (Windows: AFD reports it and recv says WSAECONNRESET, which cmio turns
+         * into -ECONNREFUSED on a datagram socket). Asserted as Wine's behaviour. */
+        print_message("under Wine: an ICMP port unreachable raises no event, only SO_ERROR\n");
+        assert_true(test_wait_sock_error(TEST_HANDLE(udp_socket, &a)));
+        assert_int_equal(cmio_udp_socket_recv(&a, buf, sizeof buf), -EAGAIN);
+        assert_int_equal(cmio_udp_socket_take_error(&a, &err), 0);
+        assert_int_equal(err, -ECONNREFUSED);
+        assert_int_equal(cmio_udp_socket_close(&a), 0);
+        udp_poll_close(&p);
+        return;
+    }
     const cmio_event *e = udp_wait_token(&p, UDP_TOK_A);
     assert_true(cmio_event_is_error(e));
 
@@ -1509,6 +1609,7 @@ static void test_take_error_refused_v6(void **state)
 }
 
 /* ---- batches --------------------------------------------------------------------------------- */
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH /* Unix (idl/udp_socket.yaml) */
 
 #define BATCH_N 64
 #define BATCH_ROOM 128
@@ -1718,14 +1819,16 @@ static void test_batch_edge_cases(void **state)
     assert_int_equal(cmio_udp_socket_close(&c), 0);
 }
 
+#endif /* CMIO_HAVE_UDP_SOCKET_SEND_BATCH */
+
 /* ---- fd ownership ---------------------------------------------------------------------------- */
 
 static void test_from_fd_as_fd(void **state)
 {
     (void)state;
     /* A blocking socket made outside cmio. */
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_true(fd >= 0);
+    test_sock fd = test_raw_socket(AF_INET, SOCK_DGRAM);
+    assert_true(TEST_VALID_HANDLE(fd));
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
@@ -1733,11 +1836,13 @@ static void test_from_fd_as_fd(void **state)
     socklen_t len = sizeof sin;
     assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+#ifndef _WIN32 /* Windows: blocking when made (its probe would block here) */
     assert_false(udp_fd_nonblocking(fd));
+#endif
 
     cmio_udp_socket s = CMIO_UDP_SOCKET_INIT;
-    assert_int_equal(cmio_udp_socket_from_fd(&s, fd), 0);
-    assert_int_equal(cmio_udp_socket_as_fd(&s), fd);
+    assert_int_equal(TEST_FROM_HANDLE(udp_socket, &s, fd), 0);
+    assert_int_equal(TEST_HANDLE(udp_socket, &s), fd);
     assert_true(udp_fd_nonblocking(fd));
     /* Non-blocking now: an empty queue returns at once. */
     char buf[32];
@@ -1756,12 +1861,12 @@ static void test_from_fd_as_fd(void **state)
     /* The socket owns the fd: close closes it. */
     assert_int_equal(cmio_udp_socket_close(&s), 0);
     assert_false(test_fd_is_open(fd));
-    assert_int_equal(cmio_udp_socket_as_fd(&s), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, &s), TEST_EMPTY_HANDLE);
 
     /* A negative or closed fd is refused and leaves the struct empty. */
-    assert_int_equal(cmio_udp_socket_from_fd(&s, -1), -EBADF);
-    assert_int_equal(cmio_udp_socket_from_fd(&s, fd), -EBADF);
-    assert_int_equal(cmio_udp_socket_as_fd(&s), -EBADF);
+    assert_int_equal(TEST_FROM_HANDLE(udp_socket, &s, TEST_NO_SOCK), -EBADF);
+    assert_int_equal(TEST_FROM_HANDLE(udp_socket, &s, fd), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, &s), TEST_EMPTY_HANDLE);
 }
 
 static void test_into_fd(void **state)
@@ -1774,12 +1879,12 @@ static void test_into_fd(void **state)
     udp_bind(&s, AF_INET, &addr);
     udp_bind(&o, AF_INET, &oaddr);
     assert_int_equal(cmio_udp_socket_register(&s, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
-    int fd = cmio_udp_socket_as_fd(&s);
+    test_sock fd = TEST_HANDLE(udp_socket, &s);
 
-    assert_int_equal(cmio_udp_socket_into_fd(&s), fd);
+    assert_int_equal(TEST_INTO_HANDLE(udp_socket, &s), fd);
     /* The struct is empty and the fd still open, now the caller's. */
-    assert_int_equal(cmio_udp_socket_as_fd(&s), -EBADF);
-    assert_int_equal(cmio_udp_socket_into_fd(&s), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, &s), TEST_EMPTY_HANDLE);
+    assert_int_equal(TEST_INTO_HANDLE(udp_socket, &s), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_udp_socket_close(&s), -EBADF);
     assert_true(test_fd_is_open(fd));
 
@@ -1789,17 +1894,18 @@ static void test_into_fd(void **state)
         fail_msg("released fd not readable within %d ms", TEST_WAIT_MS);
     udp_assert_no_event(&p, UDP_TOK_A);
     /* Deregistered in the kernel too: the raw fd can be registered afresh. */
-    assert_int_equal(cmio_registry_register_fd(p.reg, fd, UDP_TOK_B, CMIO_INTEREST_READABLE), 0);
+    assert_int_equal(test_register_sock(p.reg, fd, UDP_TOK_B, CMIO_INTEREST_READABLE), 0);
     udp_wait_token(&p, UDP_TOK_B);
-    assert_int_equal(cmio_registry_deregister_fd(p.reg, fd), 0);
+    assert_int_equal(test_deregister_sock(p.reg, fd), 0);
 
     char c;
-    assert_int_equal(recv(fd, &c, 1, 0), 1);
-    assert_int_equal(close(fd), 0);
+    assert_int_equal(test_sock_recv(fd, &c, 1), 1);
+    assert_int_equal(test_sock_close(fd), 0);
     assert_int_equal(cmio_udp_socket_close(&o), 0);
     udp_poll_close(&p);
 }
 
+#ifndef _WIN32 /* dup(): a Winsock handle has no in-process duplicate sharing the socket */
 /* close() of a registered socket removes it from the poll explicitly: a dup() of its fd keeps the
  * open file (and so an epoll registration, were it left) alive, yet no event follows. */
 static void test_close_deregisters(void **state)
@@ -1812,11 +1918,11 @@ static void test_close_deregisters(void **state)
     udp_bind(&s, AF_INET, &addr);
     udp_bind(&o, AF_INET, &oaddr);
     assert_int_equal(cmio_udp_socket_register(&s, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
-    int dupfd = dup(cmio_udp_socket_as_fd(&s));
+    int dupfd = dup(TEST_HANDLE(udp_socket, &s));
     assert_true(dupfd >= 0);
 
     assert_int_equal(cmio_udp_socket_close(&s), 0);
-    assert_int_equal(cmio_udp_socket_as_fd(&s), -EBADF);
+    assert_int_equal(TEST_HANDLE(udp_socket, &s), TEST_EMPTY_HANDLE);
     assert_int_equal(cmio_udp_socket_close(&s), -EBADF);
 
     assert_int_equal(cmio_udp_socket_send_to(&o, "x", 1, &addr), 1);
@@ -1828,6 +1934,7 @@ static void test_close_deregisters(void **state)
     assert_int_equal(cmio_udp_socket_close(&o), 0);
     udp_poll_close(&p);
 }
+#endif
 
 /* ---- registration ---------------------------------------------------------------------------- */
 
@@ -1927,10 +2034,12 @@ static void test_no_fd_leak(void **state)
 
     /* Failed calls open nothing. */
     assert_int_equal(cmio_udp_socket_bind(&dup, &raddr), -EADDRINUSE);
-    assert_int_equal(cmio_udp_socket_from_fd(&dup, -1), -EBADF);
+    assert_int_equal(TEST_FROM_HANDLE(udp_socket, &dup, TEST_NO_SOCK), -EBADF);
 
-    /* Registration, I/O and batches open nothing either. */
+    /* Registration, I/O and batches open nothing either (but the backend's handles for the
+     * registration, kept until the poll is freed). */
     assert_int_equal(cmio_udp_socket_register(&r, p.reg, UDP_TOK_A, CMIO_INTEREST_READABLE), 0);
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH
     cmio_udp_msg m;
     memset(&m, 0, sizeof m);
     m.buf = "leak?";
@@ -1942,13 +2051,19 @@ static void test_no_fd_leak(void **state)
     m.buf = buf;
     m.len = sizeof buf;
     assert_int_equal(cmio_udp_socket_recv_batch(&r, &m, 1), 1);
-    assert_int_equal(test_count_open_fds(), base + 2 + (v6 ? 1 : 0));
+#else
+    assert_int_equal(cmio_udp_socket_send_to(&s, "leak?", 5, &raddr), 5);
+    udp_wait_token(&p, UDP_TOK_A);
+    char buf[8];
+    assert_int_equal(cmio_udp_socket_recv_from(&r, buf, sizeof buf, NULL), 5);
+#endif
+    assert_int_equal(test_count_open_fds(), base + 2 + (v6 ? 1 : 0) + test_backend_fds(1));
 
     assert_int_equal(cmio_udp_socket_close(&r), 0);
     assert_int_equal(cmio_udp_socket_close(&s), 0);
     if (v6)
         assert_int_equal(cmio_udp_socket_close(&r6), 0);
-    assert_int_equal(test_count_open_fds(), base);
+    assert_int_equal(test_count_open_fds(), base + test_backend_fds(1));
     udp_poll_close(&p);
     assert_int_equal(test_count_open_fds(), before);
 }
@@ -1975,20 +2090,28 @@ int main(void)
         cmocka_unit_test(test_multicast_loop_v6),
         cmocka_unit_test(test_ttl),
         cmocka_unit_test(test_only_v6),
+#ifndef _WIN32
         cmocka_unit_test(test_join_leave_multicast_v4),
         cmocka_unit_test(test_join_leave_multicast_v6),
         cmocka_unit_test(test_multicast_loopback_v4),
         cmocka_unit_test(test_multicast_loopback_v6),
+#else
+        cmocka_unit_test(test_join_leave_calls),
+#endif
         cmocka_unit_test(test_take_error_refused_v4),
         cmocka_unit_test(test_recv_refused_v4),
         cmocka_unit_test(test_take_error_refused_v6),
+#if CMIO_HAVE_UDP_SOCKET_SEND_BATCH
         cmocka_unit_test(test_batch_v4),
         cmocka_unit_test(test_batch_v6),
         cmocka_unit_test(test_batch_truncated),
         cmocka_unit_test(test_batch_edge_cases),
+#endif
         cmocka_unit_test(test_from_fd_as_fd),
         cmocka_unit_test(test_into_fd),
+#ifndef _WIN32
         cmocka_unit_test(test_close_deregisters),
+#endif
         cmocka_unit_test(test_register_reregister_deregister),
         cmocka_unit_test(test_no_fd_leak),
     };

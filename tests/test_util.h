@@ -14,20 +14,87 @@
 #include <cmio/addr.h>
 #include <cmio/poll.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 /* Upper bound for anything a test waits for; generous so slow runs (valgrind) pass. */
 #define TEST_WAIT_MS 5000
 /* Whole-binary watchdog: a hang (e.g. a timeout ignored) kills the test run with SIGALRM. */
 #define TEST_WATCHDOG_S 120
+
+#ifdef _WIN32
+/* Windows (Winsock, run under Wine): the OS helpers below, over SOCKETs. */
+#include "win/test_win.h"
+#else
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* A raw socket of the tests (an fd here, a SOCKET on Windows), and the accessor of a socket
+ * struct's handle: TEST_HANDLE(tcp_stream, &s) is cmio_tcp_stream_as_fd(&s). */
+typedef int test_sock;
+#define TEST_NO_SOCK (-1)
+#define TEST_HANDLE(kind, obj) cmio_##kind##_as_fd(obj)
+/* The other handle operations, and what as_fd/into_fd return for an empty struct and for NULL
+ * (Windows: INVALID_SOCKET for both). */
+#define TEST_FROM_HANDLE(kind, obj, h) cmio_##kind##_from_fd(obj, h)
+#define TEST_INTO_HANDLE(kind, obj) cmio_##kind##_into_fd(obj)
+#define TEST_EMPTY_HANDLE (-EBADF)
+#define TEST_NULL_HANDLE (-EINVAL)
+#define TEST_VALID_HANDLE(h) ((h) >= 0)
+#define test_sock_close close
+#define test_alarm alarm
+
+/* The errno of the raw socket call that just failed. */
+static inline int test_sock_errno(void)
+{
+    return errno;
+}
+
+static inline bool test_under_wine(void)
+{
+    return false;
+}
+
+/* A raw socket for tests that make their own (blocking, close-on-exec). */
+static inline test_sock test_raw_socket(int family, int type)
+{
+    return socket(family, type | SOCK_CLOEXEC, 0);
+}
+
+static inline void test_sock_set_nonblock(test_sock s)
+{
+    assert_int_equal(fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK), 0);
+}
+
+static inline void test_sock_set_blocking(test_sock s)
+{
+    assert_int_equal(fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK), 0);
+}
+
+/* recv(2) on a raw socket: the count, or -1 with test_sock_errno() set. */
+static inline ssize_t test_sock_recv(test_sock s, void *buf, size_t len)
+{
+    return recv(s, buf, len, 0);
+}
+
+/* The pending error of a raw socket (SO_ERROR) as a positive errno, 0 for none. */
+static inline int test_so_error(test_sock s)
+{
+    int err = -1;
+    socklen_t len = sizeof err;
+    assert_int_equal(getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+    return err;
+}
+
+/* Raw registrations (mio's SourceFd; a SOCKET on Windows). */
+#define test_register_sock cmio_registry_register_fd
+#define test_reregister_sock cmio_registry_reregister_fd
+#define test_deregister_sock cmio_registry_deregister_fd
 
 static inline int64_t test_now_ns(void)
 {
@@ -42,6 +109,7 @@ static inline void test_sleep_ms(long ms)
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
 }
+#endif
 
 /* Polls without blocking; returns the event count (asserts it is not an error). */
 static inline int test_poll_now(cmio_poll *poll, cmio_events *events)
@@ -98,6 +166,36 @@ static inline int test_poll_until(cmio_poll *poll, cmio_events *events, int64_t 
     }
 }
 
+/* take_error cleared the error it returned (`first`): the next call gave `again`, which must be 0
+ * — except under Wine, whose SO_ERROR is not cleared when it is read (a known Wine difference; the
+ * test then asserts Wine's behaviour and says so). */
+static inline void test_assert_error_cleared(int again, int first)
+{
+    if (test_under_wine()) {
+        print_message("under Wine: SO_ERROR is not cleared when read (Windows clears it)\n");
+        assert_int_equal(again, first);
+    } else {
+        assert_int_equal(again, 0);
+    }
+}
+
+/* Polls for events a test expects to be ready now; returns the count. On Unix readiness is
+ * synchronous: this is test_poll_now. On Windows an AFD poll completes when the network stack
+ * (Wine's server) has seen the peer's action, a moment later: the first events within
+ * TEST_WAIT_MS (0 when none came). */
+static inline int test_poll_ready(cmio_poll *poll, cmio_events *events)
+{
+    int n = test_poll_now(poll, events);
+#ifdef _WIN32
+    if (n == 0) {
+        n = test_poll_until(poll, events, test_deadline());
+        if (n == -ETIMEDOUT)
+            n = 0;
+    }
+#endif
+    return n;
+}
+
 /* Polls (retrying on -EINTR) until an event with token shows up or timeout_ms passes. Returns
  * the event (valid until the next poll with events) or NULL. Other events are dropped. */
 static inline const cmio_event *test_poll_for_token(cmio_poll *poll, cmio_events *events,
@@ -121,16 +219,26 @@ static inline const cmio_event *test_poll_for_token(cmio_poll *poll, cmio_events
     }
 }
 
-/* Number of open file descriptors of this process. */
-/* The fds a poll instance holds: 1 for epoll, 2 for poll(2) (its notification pipe). */
+/* The fds a poll instance holds: 1 for epoll, 2 for poll(2) (its notification pipe), 1 for afd
+ * (its completion port; AFD helper handles come with registrations and stay until the poll is
+ * freed). */
 static inline int test_poll_fds(void)
 {
     return strcmp(cmio_backend_name(), "poll") == 0 ? 2 : 1;
 }
 
-/* The fds a waker holds: 1 for an eventfd, 2 for a pipe. */
+/* The handles a backend holds for `registered` registered sockets: none on epoll and poll(2); on
+ * afd one AFD helper handle per 32 sockets, opened on demand and kept until the poll is freed. */
+static inline int test_backend_fds(int registered)
+{
+    return strcmp(cmio_backend_name(), "afd") == 0 ? (registered + 31) / 32 : 0;
+}
+
+/* The fds a waker holds: 1 for an eventfd, 2 for a pipe, none for iocp (it posts to the port). */
 static inline int test_waker_fds(void)
 {
+    if (strcmp(cmio_waker_name(), "iocp") == 0)
+        return 0;
     return strcmp(cmio_waker_name(), "pipe") == 0 ? 2 : 1;
 }
 
@@ -154,6 +262,7 @@ static inline const char *test_expected_backend(void)
         }                                                                                          \
     } while (0)
 
+#ifndef _WIN32
 /* Waits with poll(2) until fd reports any of `what` (POLLIN, POLLOUT, …). Returns revents, or 0
  * when TEST_WAIT_MS passed. */
 static inline short test_fd_wait(int fd, short what)
@@ -171,6 +280,12 @@ static inline short test_fd_wait(int fd, short what)
         if (left_ms <= 0)
             return 0;
     }
+}
+
+/* Waits (bounded) until a raw socket has a pending error (POLLERR); true when it came. */
+static inline bool test_wait_sock_error(test_sock s)
+{
+    return (test_fd_wait(s, POLLERR) & POLLERR) != 0;
 }
 
 static inline int test_count_open_fds(void)
@@ -212,5 +327,6 @@ static inline size_t test_drain(int fd)
     assert_int_equal(errno, EAGAIN);
     return total;
 }
+#endif /* !_WIN32 */
 
 #endif /* CMIO_TEST_UTIL_H */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* cmio tests — Waker (eventfd on Linux). */
+/* cmio tests — Waker (eventfd on Linux, a completion packet on Windows). */
 #include <pthread.h>
-#include <signal.h>
-#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
+
+#ifndef _WIN32
+#include <signal.h>
+#include <sys/time.h>
+#endif
 
 #define WAKE_TOKEN ((cmio_token)0xfeedULL)
 
@@ -119,6 +122,7 @@ static void test_full_pipe_neither_blocks_nor_loses(void **state)
     cmio_waker_free(waker);
 }
 
+#ifndef _WIN32 /* signals: Unix */
 /* wake() from a signal handler that interrupts the polling thread — what examples/tcp_server.c
  * does on SIGTERM. It must be async-signal-safe on every backend: a wake that took a lock the
  * interrupted poll holds would deadlock (the watchdog alarm would then fail the suite). */
@@ -199,6 +203,7 @@ static void test_wake_from_signal_handler(void **state)
     close(sv[0]);
     close(sv[1]);
 }
+#endif
 
 #define WAKE_THREADS 4
 #define WAKES_PER_THREAD 2000
@@ -314,7 +319,9 @@ int main(void)
         TEST(test_wake_from_thread),
         TEST(test_wakes_coalesce),
         TEST(test_full_pipe_neither_blocks_nor_loses),
+#ifndef _WIN32
         TEST(test_wake_from_signal_handler),
+#endif
         TEST(test_wake_concurrent),
         TEST(test_free_deregisters_and_closes),
         TEST(test_null_args),
@@ -322,6 +329,6 @@ int main(void)
         cmocka_unit_test(test_waker_outlives_poll),
         TEST(test_two_wakers),
     };
-    alarm(TEST_WATCHDOG_S);
+    test_alarm(TEST_WATCHDOG_S);
     return cmocka_run_group_tests_name("waker", tests, NULL, NULL);
 }

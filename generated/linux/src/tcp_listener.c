@@ -7,13 +7,7 @@
 #include <cmio/tcp_listener.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* TcpListener::bind — idl/tcp_listener.yaml:11 */
 int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *addr)
@@ -26,25 +20,23 @@ int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *add
         return family;
     const struct sockaddr *sa = &addr->u.sa;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
     rc = cmio__sockopt_set_int(sfd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (rc < 0)
         goto fail;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
-    if (listen(sfd, 1024) < 0) {
-        rc = -errno;
+    rc = cmio__sys_listen(sfd, 1024);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -59,9 +51,11 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
      * only when a connection was accepted. */
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src), (struct sockaddr *)&ss, &salen);
-    if (sfd < 0)
-        return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
+    cmio__handle sfd;
+    int rc =
+        cmio__sys_accept(&sfd, cmio__source_fd(&listener->src), (struct sockaddr *)&ss, &salen);
+    if (rc < 0)
+        return (int)cmio__source_did_io(&listener->src, rc, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
         memset(peer, 0, sizeof(*peer));
     cmio__source_init(&stream->src, sfd);
@@ -112,7 +106,7 @@ int cmio_tcp_listener_take_error(const cmio_tcp_listener *listener, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&listener->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
@@ -141,7 +135,9 @@ int cmio_tcp_listener_into_fd(cmio_tcp_listener *listener)
     if (listener == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&listener->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&listener->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

@@ -7,13 +7,7 @@
 #include <cmio/unix_datagram.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* UnixDatagram::bind — idl/unix_datagram.yaml:12 */
 int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
@@ -28,18 +22,17 @@ int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
     family = AF_UNIX;
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
-    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&sock->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -54,18 +47,17 @@ int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr 
         return family;
     const struct sockaddr *sa = (const struct sockaddr *)&addr->sun;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&sock->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -75,9 +67,10 @@ int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    int sfd = cmio__sys_socket(AF_UNIX, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, AF_UNIX, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
     cmio__source_init(&sock->src, sfd);
     return 0;
 }
@@ -111,7 +104,7 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
+    return cmio__sys_connect(cmio__source_fd(&sock->src), sa, salen);
 }
 
 /* UnixDatagram::local_addr — idl/unix_datagram.yaml:51 */
@@ -141,11 +134,12 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&sun, &salen);
+    ssize_t n = cmio__sys_recvfrom(cmio__source_fd(&sock->src), buf, len, 0,
+                                   (struct sockaddr *)&sun, &salen);
     if (n >= 0 && source != NULL &&
         cmio_unix_addr_from_sys(source, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(source);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* UnixDatagram::recv — idl/unix_datagram.yaml:78 */
@@ -170,8 +164,9 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
     (void)family;
-    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+    ssize_t n =
+        cmio__sys_sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
 /* UnixDatagram::send — idl/unix_datagram.yaml:97 */
@@ -191,7 +186,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
@@ -204,7 +199,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
+    return cmio__sys_shutdown(cmio__source_fd(&sock->src), how_);
 }
 
 /* none (cmio extension) — idl/unix_datagram.yaml:120 */
@@ -254,7 +249,9 @@ int cmio_unix_datagram_into_fd(cmio_unix_datagram *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&sock->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&sock->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

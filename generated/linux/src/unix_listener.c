@@ -7,13 +7,7 @@
 #include <cmio/unix_listener.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* UnixListener::bind — idl/unix_listener.yaml:12 */
 int cmio_unix_listener_bind(cmio_unix_listener *listener, const char *path)
@@ -28,22 +22,20 @@ int cmio_unix_listener_bind(cmio_unix_listener *listener, const char *path)
     family = AF_UNIX;
     const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
     socklen_t salen = ua.len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
-    if (listen(sfd, 1024) < 0) {
-        rc = -errno;
+    rc = cmio__sys_listen(sfd, 1024);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -58,22 +50,20 @@ int cmio_unix_listener_bind_addr(cmio_unix_listener *listener, const cmio_unix_a
         return family;
     const struct sockaddr *sa = (const struct sockaddr *)&addr->sun;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
-    if (listen(sfd, 1024) < 0) {
-        rc = -errno;
+    rc = cmio__sys_listen(sfd, 1024);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&listener->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -86,9 +76,11 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
 
     struct sockaddr_un sun;
     socklen_t salen = sizeof(sun);
-    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src), (struct sockaddr *)&sun, &salen);
-    if (sfd < 0)
-        return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
+    cmio__handle sfd;
+    int rc =
+        cmio__sys_accept(&sfd, cmio__source_fd(&listener->src), (struct sockaddr *)&sun, &salen);
+    if (rc < 0)
+        return (int)cmio__source_did_io(&listener->src, rc, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_unix_addr_from_sys(peer, (struct sockaddr *)&sun, salen) < 0)
         (void)cmio_unix_addr_unnamed(peer);
     cmio__source_init(&stream->src, sfd);
@@ -114,7 +106,7 @@ int cmio_unix_listener_take_error(const cmio_unix_listener *listener, int *error
     int rc = cmio__sockopt_get_int(cmio__source_fd(&listener->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
@@ -143,7 +135,9 @@ int cmio_unix_listener_into_fd(cmio_unix_listener *listener)
     if (listener == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&listener->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&listener->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

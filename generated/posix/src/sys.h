@@ -2,7 +2,9 @@
 /* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: posix.
  * Change the IDL (or the template) and run `make generate`. */
 /* The platform layer of the wrappers: how sockets are made non-blocking and close-on-exec, how
- * connections are accepted and how writes avoid SIGPIPE — all read from the platform table.
+ * connections are accepted and how writes avoid SIGPIPE — all read from the platform table. The
+ * calls themselves are the system layer's (internal.h includes the one of the platform's handle:
+ * runtime/sys_fd.h, runtime/win/sys_socket.h), which returns 0 or a negative errno everywhere.
  * Private to libcmio. */
 #ifndef CMIO_SYS_H
 #define CMIO_SYS_H
@@ -12,8 +14,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* The most buffers one readv/writev takes: IOV_MAX where <limits.h> has it (it is an XSI
  * extension), else what sysconf says (no limit of ours when it cannot tell). */
@@ -27,36 +27,40 @@ static inline int cmio__sys_iov_max(void)
 #endif
 }
 
-/* Makes an fd this library received from the kernel ready for use: see below. */
-static inline int cmio__sys_prepare(int fd, bool flags_done)
+/* Makes a socket this library received from the system ready for use: see below.
+ * Closes it on failure. */
+static inline int cmio__sys_prepare(cmio__handle fd, bool flags_done)
 {
     int rc = 0;
     if (!flags_done) {
-        rc = cmio__fd_set_nonblock(fd);
+        rc = cmio__sys_set_nonblock(fd);
         if (rc == 0)
-            rc = cmio__fd_set_cloexec(fd);
+            rc = cmio__sys_set_cloexec(fd);
     }
     if (rc < 0)
-        close(fd);
-    return rc < 0 ? rc : fd;
+        (void)cmio__sys_close(fd);
+    return rc;
 }
 
-/* A new non-blocking, close-on-exec socket (socket() then fcntl). */
-static inline int cmio__sys_socket(int family, int type)
+/* A new non-blocking, close-on-exec socket in *out (written on every path, as the system layer's
+ * out-parameters are: the compiler sees it set whatever it assumes of the error paths) (flags set
+ * after creation). */
+static inline int cmio__sys_socket(cmio__handle *out, int family, int type)
 {
-    int fd = socket(family, type, 0);
-    if (fd < 0)
-        return -errno;
-    return cmio__sys_prepare(fd, false);
+    int rc = cmio__sys_socket_raw(out, family, type);
+    if (rc == 0)
+        rc = cmio__sys_prepare(*out, false);
+    return rc;
 }
 
 /* Accepts a connection as a non-blocking, close-on-exec socket (accept_fcntl). */
-static inline int cmio__sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
+static inline int cmio__sys_accept(cmio__handle *out, cmio__handle fd, struct sockaddr *addr,
+                                   socklen_t *len)
 {
-    int s = accept(fd, addr, len);
-    if (s < 0)
-        return -errno;
-    return cmio__sys_prepare(s, false);
+    int rc = cmio__sys_accept_raw(out, fd, addr, len);
+    if (rc == 0)
+        rc = cmio__sys_prepare(*out, false);
+    return rc;
 }
 
 /* A connected pair of non-blocking, close-on-exec Unix sockets. */
@@ -66,12 +70,12 @@ static inline int cmio__sys_socketpair(int type, int sv[2])
         return -errno;
     int rc = cmio__sys_prepare(sv[0], false);
     if (rc < 0) {
-        close(sv[1]);
+        (void)cmio__sys_close(sv[1]);
         return rc;
     }
     rc = cmio__sys_prepare(sv[1], false);
     if (rc < 0) {
-        close(sv[0]);
+        (void)cmio__sys_close(sv[0]);
         return rc;
     }
     return 0;

@@ -7,13 +7,7 @@
 #include <cmio/tcp_stream.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* TcpStream::connect — idl/tcp_stream.yaml:11 */
 int cmio_tcp_stream_connect(cmio_tcp_stream *stream, const cmio_sockaddr *addr)
@@ -26,19 +20,18 @@ int cmio_tcp_stream_connect(cmio_tcp_stream *stream, const cmio_sockaddr *addr)
         return family;
     const struct sockaddr *sa = &addr->u.sa;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_STREAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
-    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_STREAM);
+    if (rc < 0)
+        return rc;
+    /* Non-blocking: -EINPROGRESS means the connection goes on; a writable event tells the end. */
+    rc = cmio__sys_connect(sfd, sa, salen);
+    if (rc < 0 && rc != -EINPROGRESS)
         goto fail;
-    }
     cmio__source_init(&stream->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -69,7 +62,7 @@ int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
+    return cmio__sys_shutdown(cmio__source_fd(&stream->src), how_);
 }
 
 /* TcpStream::set_nodelay — idl/tcp_stream.yaml:59 */
@@ -131,7 +124,7 @@ int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
@@ -164,8 +157,8 @@ ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, 
     if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    ssize_t n = readv(cmio__source_fd(&stream->src), iov, iovcnt);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    ssize_t n = cmio__sys_readv(cmio__source_fd(&stream->src), iov, iovcnt);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* TcpStream::writev — idl/tcp_stream.yaml:167 */
@@ -176,13 +169,8 @@ ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov,
     if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
         return -EINVAL;
 
-    /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = (struct iovec *)iov;
-    msg.msg_iovlen = iovcnt;
-    ssize_t n = sendmsg(cmio__source_fd(&stream->src), &msg, CMIO__SEND_FLAGS);
-    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+    ssize_t n = cmio__sys_writev(cmio__source_fd(&stream->src), iov, iovcnt, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
 /* FromRawFd::from_raw_fd — idl/source.yaml:7 */
@@ -210,7 +198,9 @@ int cmio_tcp_stream_into_fd(cmio_tcp_stream *stream)
     if (stream == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&stream->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&stream->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

@@ -7,13 +7,7 @@
 #include <cmio/udp_socket.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* UdpSocket::bind — idl/udp_socket.yaml:13 */
 int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
@@ -26,18 +20,17 @@ int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
         return family;
     const struct sockaddr *sa = &addr->u.sa;
     socklen_t salen = addr->len;
-    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
-    if (sfd < 0)
-        return sfd;
-    int rc = 0;
-    if (bind(sfd, sa, salen) < 0) {
-        rc = -errno;
+    cmio__handle sfd;
+    int rc = cmio__sys_socket(&sfd, family, SOCK_DGRAM);
+    if (rc < 0)
+        return rc;
+    rc = cmio__sys_bind(sfd, sa, salen);
+    if (rc < 0)
         goto fail;
-    }
     cmio__source_init(&sock->src, sfd);
     return 0;
 fail:
-    close(sfd);
+    (void)cmio__sys_close(sfd);
     return rc;
 }
 
@@ -72,8 +65,9 @@ ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t l
     const struct sockaddr *sa = &target->u.sa;
     socklen_t salen = target->len;
     (void)family;
-    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+    ssize_t n =
+        cmio__sys_sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
 /* UdpSocket::recv_from — idl/udp_socket.yaml:51 */
@@ -85,11 +79,12 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
 
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&ss, &salen);
+    ssize_t n = cmio__sys_recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&ss,
+                                   &salen);
     if (n >= 0 && source != NULL &&
         cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
         memset(source, 0, sizeof(*source));
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* UdpSocket::peek_from — idl/udp_socket.yaml:63 */
@@ -101,12 +96,12 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
 
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    ssize_t n =
-        recvfrom(cmio__source_fd(&sock->src), buf, len, MSG_PEEK, (struct sockaddr *)&ss, &salen);
+    ssize_t n = cmio__sys_recvfrom(cmio__source_fd(&sock->src), buf, len, MSG_PEEK,
+                                   (struct sockaddr *)&ss, &salen);
     if (n >= 0 && source != NULL &&
         cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
         memset(source, 0, sizeof(*source));
-    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+    return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
 /* UdpSocket::send — idl/udp_socket.yaml:73 */
@@ -142,7 +137,7 @@ int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
     const struct sockaddr *sa = &addr->u.sa;
     socklen_t salen = addr->len;
     (void)family;
-    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
+    return cmio__sys_connect(cmio__source_fd(&sock->src), sa, salen);
 }
 
 /* UdpSocket::set_broadcast — idl/udp_socket.yaml:109 */
@@ -273,43 +268,42 @@ int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
 
 /* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:189 */
 int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
-                                      const struct in_addr *interface)
+                                      const struct in_addr *iface)
 {
-    if (sock == NULL || multiaddr == NULL || interface == NULL)
+    if (sock == NULL || multiaddr == NULL || iface == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, iface);
 }
 
 /* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:198 */
 int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
-                                       const struct in_addr *interface)
+                                       const struct in_addr *iface)
 {
-    if (sock == NULL || multiaddr == NULL || interface == NULL)
+    if (sock == NULL || multiaddr == NULL || iface == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_DROP_MEMBERSHIP, multiaddr,
-                              interface);
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_DROP_MEMBERSHIP, multiaddr, iface);
 }
 
 /* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:207 */
 int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
-                                      uint32_t interface)
+                                      uint32_t iface)
 {
     if (sock == NULL || multiaddr == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, interface);
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, iface);
 }
 
 /* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:216 */
 int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
-                                       uint32_t interface)
+                                       uint32_t iface)
 {
     if (sock == NULL || multiaddr == NULL)
         return -EINVAL;
 
-    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, interface);
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, iface);
 }
 
 /* UdpSocket::only_v6 — idl/udp_socket.yaml:225 */
@@ -336,7 +330,7 @@ int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
     int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
     if (rc < 0)
         return rc;
-    *error = -value;
+    *error = cmio__sys_error_code(value);
     return 0;
 }
 
@@ -389,7 +383,9 @@ int cmio_udp_socket_into_fd(cmio_udp_socket *sock)
     if (sock == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&sock->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&sock->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

@@ -6,13 +6,7 @@
 #include <cmio/tcp_listener.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* TcpListener::accept — idl/tcp_listener.yaml:26 */
 int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *stream,
@@ -25,9 +19,11 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
      * only when a connection was accepted. */
     struct sockaddr_storage ss;
     socklen_t salen = sizeof(ss);
-    int sfd = cmio__sys_accept(cmio__source_fd(&listener->src), (struct sockaddr *)&ss, &salen);
-    if (sfd < 0)
-        return (int)cmio__source_did_io(&listener->src, sfd, CMIO_INTEREST_READABLE);
+    cmio__handle sfd;
+    int rc =
+        cmio__sys_accept(&sfd, cmio__source_fd(&listener->src), (struct sockaddr *)&ss, &salen);
+    if (rc < 0)
+        return (int)cmio__source_did_io(&listener->src, rc, CMIO_INTEREST_READABLE);
     if (peer != NULL && cmio_sockaddr_from_sys(peer, (struct sockaddr *)&ss, salen) < 0)
         memset(peer, 0, sizeof(*peer));
     cmio__source_init(&stream->src, sfd);
@@ -59,7 +55,9 @@ int cmio_tcp_listener_into_fd(cmio_tcp_listener *listener)
     if (listener == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&listener->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&listener->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

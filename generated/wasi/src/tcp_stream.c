@@ -6,13 +6,7 @@
 #include <cmio/tcp_stream.h>
 
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* TcpStream::shutdown — idl/tcp_stream.yaml:50 */
 int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
@@ -23,7 +17,7 @@ int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
     int how_ = cmio__shutdown_how(how);
     if (how_ < 0)
         return how_;
-    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
+    return cmio__sys_shutdown(cmio__source_fd(&stream->src), how_);
 }
 
 /* TcpStream::peek — idl/tcp_stream.yaml:114 */
@@ -72,7 +66,9 @@ int cmio_tcp_stream_into_fd(cmio_tcp_stream *stream)
     if (stream == NULL)
         return -EINVAL;
 
-    return cmio__source_release(&stream->src);
+    cmio__handle sfd;
+    int rc = cmio__source_release(&stream->src, &sfd);
+    return rc < 0 ? rc : sfd;
 }
 
 /* Registry::register — idl/source.yaml:35 */

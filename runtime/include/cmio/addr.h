@@ -10,8 +10,14 @@
 
 #include <cmio/common.h>
 
+#if CMIO_HANDLE_SOCKET
+/* Winsock: struct sockaddr_in/_in6, socklen_t, AF_INET/AF_INET6. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <netinet/in.h>
 #include <sys/socket.h>
+#endif
 
 CMIO_EXTERN_C_BEGIN
 

@@ -39,13 +39,40 @@
 #define CMIO_EXTERN_C_END
 #endif
 
-/* Marks a function exported from libcmio.so; everything else is hidden. */
+/* Marks a function exported from libcmio.so; everything else is hidden. On Windows the functions
+ * are exported from cmio.dll when it is built (CMIO_BUILD_DLL); users declare nothing, so the same
+ * headers serve the DLL (through its import library) and the static library. */
+#if defined(_WIN32)
+#if defined(CMIO_BUILD_DLL)
+#define CMIO_API __declspec(dllexport)
+#else
+#define CMIO_API
+#endif
 #if defined(__GNUC__) || defined(__clang__)
+#define CMIO_NODISCARD __attribute__((warn_unused_result))
+#else
+#define CMIO_NODISCARD
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
 #define CMIO_API __attribute__((visibility("default")))
 #define CMIO_NODISCARD __attribute__((warn_unused_result))
 #else
 #define CMIO_API
 #define CMIO_NODISCARD
+#endif
+
+#if CMIO_HANDLE_SOCKET
+/* Winsock has no struct iovec: the scatter/gather calls (readv, writev) take POSIX's, declared
+ * here with its layout, so that the same code builds on every platform. */
+struct iovec {
+    void *iov_base;
+    size_t iov_len;
+};
+#ifndef IOV_MAX
+#define IOV_MAX 1024 /* what cmio accepts in one call, as Linux */
+#endif
+#else
+#include <sys/uio.h>
 #endif
 
 CMIO_EXTERN_C_BEGIN

@@ -22,15 +22,23 @@ CMIO_EXTERN_C_BEGIN
 
 struct cmio_selector;
 
+/* Private: what a socket handle is on this platform (platform.h's CMIO_HANDLE_*): an fd, or a
+ * Winsock SOCKET. */
+#if CMIO_HANDLE_SOCKET
+typedef uintptr_t cmio__handle;
+#else
+typedef int cmio__handle;
+#endif
+
 typedef struct cmio_io_source {
-    int fd1;                   /* the fd + 1; 0 = empty (an all-zero struct holds no fd) */
+    cmio__handle fd1;          /* the handle + 1; 0 = empty (an all-zero struct holds none) */
     bool rearm;                /* registered with a backend that re-arms after -EAGAIN (poll) */
     struct cmio_selector *sel; /* the selector it is registered with, or NULL */
 } cmio_io_source;
 
 /* Private: src's fd, -1 when src is empty (a system call on -1 fails with EBADF, so an empty
- * socket needs no test of its own on the I/O paths). */
-static inline int cmio__source_fd(const cmio_io_source *src)
+ * socket needs no test of its own on the I/O paths; on Windows -1 is INVALID_SOCKET). */
+static inline cmio__handle cmio__source_fd(const cmio_io_source *src)
 {
     return src->fd1 - 1;
 }

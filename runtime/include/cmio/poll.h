@@ -80,6 +80,7 @@ CMIO_API int cmio_registry_try_clone(const cmio_registry *registry, cmio_registr
  * nothing. NULL is ignored. */
 CMIO_API void cmio_registry_free(cmio_registry *registry);
 
+#if CMIO_HANDLE_FD
 /* Registers a raw file descriptor (mio's SourceFd): the caller keeps ownership of fd and must
  * deregister it before closing it. -EEXIST when fd is already registered, -EINVAL for interest 0
  * or unknown interest bits, -EBADF for a negative fd. */
@@ -92,6 +93,19 @@ CMIO_API int cmio_registry_reregister_fd(cmio_registry *registry, int fd, cmio_t
 /* Removes a registered fd. -ENOENT when fd is not registered (a closed fd included), -EBADF for a
  * negative fd. */
 CMIO_API int cmio_registry_deregister_fd(cmio_registry *registry, int fd);
+#endif
+#if CMIO_HANDLE_SOCKET
+#include <winsock2.h>
+/* Windows: the same for a raw socket (a SOCKET the caller owns: deregister it before closing it).
+ * -EBADF for INVALID_SOCKET, and for a handle that is not an open socket when registering. A raw
+ * registration has no socket struct to re-arm it: after an event, do the operation until it would
+ * block, then reregister to be told again (mio's AFD backend emulates edges that way). */
+CMIO_API int cmio_registry_register_socket(cmio_registry *registry, SOCKET socket, cmio_token token,
+                                           cmio_interest interest);
+CMIO_API int cmio_registry_reregister_socket(cmio_registry *registry, SOCKET socket,
+                                             cmio_token token, cmio_interest interest);
+CMIO_API int cmio_registry_deregister_socket(cmio_registry *registry, SOCKET socket);
+#endif
 
 /* ---- Events -------------------------------------------------------------------------------- */
 
@@ -233,16 +247,18 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
 
 typedef struct cmio_waker cmio_waker;
 
-/* Name of the waker kind this process uses: "eventfd" or "pipe" — the platform's default, or the
- * one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
+/* Name of the waker kind this process uses: "eventfd", "pipe" or "iocp" — the platform's default,
+ * or the one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
 CMIO_API const char *cmio_waker_name(void);
 
-/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere).
+/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere,
+ * a completion packet posted to the port on Windows).
  * When woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a
  * waker the build lacks. */
 CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
 /* Wakes the poll. Thread-safe and async-signal-safe (one write(2) on every backend: it may be
- * called from a signal handler); wakes that arrive before the poll runs coalesce into one event. */
+ * called from a signal handler; on Windows one PostQueuedCompletionStatus); wakes that arrive
+ * before the poll runs coalesce into one event. */
 CMIO_API int cmio_waker_wake(cmio_waker *waker);
 /* Deregisters and frees the waker. NULL is ignored. */
 CMIO_API void cmio_waker_free(cmio_waker *waker);

@@ -11,7 +11,6 @@
 #include <cmio/poll.h>
 #include <cmio/unix.h>
 
-#include <sys/uio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -374,22 +373,22 @@ CMIO_API int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl);
 CMIO_API int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl);
 
 /*
- * Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`.
- * [mio: UdpSocket::join_multicast_v4]
+ * Joins the IPv4 multicast group `multiaddr` on the interface with address `iface` (named so
+ * because the Windows headers define `interface` as a macro). [mio: UdpSocket::join_multicast_v4]
  *
  * sock: The udp_socket.
  * multiaddr: The group.
- * interface: The local interface's address (INADDR_ANY for any).
+ * iface: The local interface's address (INADDR_ANY for any).
  *
  * Returns 0, or a negative errno:
- *   -EINVAL: sock, multiaddr or interface is NULL.
+ *   -EINVAL: sock, multiaddr or iface is NULL.
  *   -EBADF: sock is empty (all zero) or already closed.
  *   other: the errors of setsockopt(2), e.g. -EADDRNOTAVAIL, -ENODEV, -EINVAL for a group that is
  *       not multicast.
  */
 CMIO_API int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock,
                                                const struct in_addr *multiaddr,
-                                               const struct in_addr *interface);
+                                               const struct in_addr *iface);
 
 /*
  * Leaves an IPv4 multicast group joined with join_multicast_v4.
@@ -397,25 +396,25 @@ CMIO_API int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock,
  *
  * sock: The udp_socket.
  * multiaddr: The group.
- * interface: The local interface's address.
+ * iface: The local interface's address.
  *
  * Returns 0, or a negative errno:
- *   -EINVAL: sock, multiaddr or interface is NULL.
+ *   -EINVAL: sock, multiaddr or iface is NULL.
  *   -EBADF: sock is empty (all zero) or already closed.
  *   other: the errors of setsockopt(2), e.g. -EADDRNOTAVAIL, -ENODEV, -EINVAL for a group that is
  *       not multicast.
  */
 CMIO_API int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock,
                                                 const struct in_addr *multiaddr,
-                                                const struct in_addr *interface);
+                                                const struct in_addr *iface);
 
 /*
- * Joins the IPv6 multicast group `multiaddr` on interface index `interface` (0 for any).
+ * Joins the IPv6 multicast group `multiaddr` on interface index `iface` (0 for any).
  * [mio: UdpSocket::join_multicast_v6]
  *
  * sock: The udp_socket.
  * multiaddr: The group.
- * interface: The interface index.
+ * iface: The interface index.
  *
  * Returns 0, or a negative errno:
  *   -EINVAL: sock or multiaddr is NULL.
@@ -424,8 +423,7 @@ CMIO_API int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock,
  *       not multicast.
  */
 CMIO_API int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock,
-                                               const struct in6_addr *multiaddr,
-                                               uint32_t interface);
+                                               const struct in6_addr *multiaddr, uint32_t iface);
 
 /*
  * Leaves an IPv6 multicast group joined with join_multicast_v6.
@@ -433,7 +431,7 @@ CMIO_API int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock,
  *
  * sock: The udp_socket.
  * multiaddr: The group.
- * interface: The interface index.
+ * iface: The interface index.
  *
  * Returns 0, or a negative errno:
  *   -EINVAL: sock or multiaddr is NULL.
@@ -442,8 +440,7 @@ CMIO_API int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock,
  *       not multicast.
  */
 CMIO_API int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock,
-                                                const struct in6_addr *multiaddr,
-                                                uint32_t interface);
+                                                const struct in6_addr *multiaddr, uint32_t iface);
 
 /*
  * Gets IPV6_V6ONLY (whether an IPv6 socket refuses IPv4-mapped traffic). [mio: UdpSocket::only_v6]

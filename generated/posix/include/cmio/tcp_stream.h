@@ -11,7 +11,6 @@
 #include <cmio/poll.h>
 #include <cmio/unix.h>
 
-#include <sys/uio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

@@ -11,7 +11,6 @@
 #include <cmio/poll.h>
 #include <cmio/unix.h>
 
-#include <sys/uio.h>
 #include <cmio/tcp_stream.h>
 
 CMIO_EXTERN_C_BEGIN
