@@ -253,7 +253,7 @@ static void check_connect_refused(int family)
 
     int err = 0;
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
-    assert_int_equal(err, -ECONNREFUSED);
+    assert_int_equal(err, test_pending_error(-ECONNREFUSED));
     /* take_error clears it. */
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
     assert_int_equal(err, 0);
@@ -533,7 +533,11 @@ static void test_shutdown_both(void **state)
     assert_int_equal(cmio_tcp_stream_shutdown(&c, CMIO_SHUTDOWN_BOTH), 0);
     const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
     assert_true(cmio_event_is_read_closed(e));
-    assert_true(cmio_event_is_write_closed(e));
+    /* kqueue: write_closed is the write filter's EV_EOF, and only READABLE is registered. */
+    if (test_backend_is("kqueue"))
+        assert_false(cmio_event_is_write_closed(e));
+    else
+        assert_true(cmio_event_is_write_closed(e));
     char buf[16];
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
     assert_int_equal(cmio_tcp_stream_write(&c, "x", 1), -EPIPE);
@@ -965,7 +969,7 @@ static void test_write_after_reset(void **state)
     /* The reset is the socket's pending error: take_error returns it once. */
     int err = 0;
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
-    assert_int_equal(err, -ECONNRESET);
+    assert_int_equal(err, test_pending_error(-ECONNRESET));
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
     assert_int_equal(err, 0);
 
@@ -1252,9 +1256,11 @@ static void test_register_reregister_deregister(void **state)
     /* Both interests under token 3. */
     assert_int_equal(
         cmio_tcp_stream_reregister(&c, reg, 3, CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE), 0);
-    e = tcp_wait_token(poll, events, 3);
-    assert_true(cmio_event_is_readable(e));
-    assert_true(cmio_event_is_writable(e));
+    /* (On kqueue, two events with token 3: the read and the write filter's.) */
+    assert_non_null(tcp_wait_token(poll, events, 3));
+    struct test_readiness rd = test_token_readiness(events, 3);
+    assert_true(rd.readable);
+    assert_true(rd.writable);
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 1);
     assert_int_equal(buf[0], '2');
 
@@ -1278,6 +1284,12 @@ static void test_register_reregister_deregister(void **state)
     cmio_registry *clone;
     assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(other), &clone), 0);
     assert_int_equal(cmio_tcp_stream_reregister(&c, clone, 6, CMIO_INTEREST_READABLE), 0);
+    if (test_on_libkqueue()) {
+        /* libkqueue does not re-evaluate a knote that EV_ADD modifies (a kernel kqueue does, as
+         * epoll does on EPOLL_CTL_MOD): the pending byte raises nothing; a new one does. */
+        tcp_assert_no_event(other, events, 6);
+        tcp_write_all(&s, "4", 1);
+    }
     e = tcp_wait_token(other, events, 6);
     assert_true(cmio_event_is_readable(e));
     assert_int_equal(cmio_tcp_stream_deregister(&c, clone), 0);
@@ -1296,6 +1308,7 @@ static void test_register_reregister_deregister(void **state)
 
 static void test_no_fd_leak(void **state)
 {
+    TEST_SKIP_LIBKQUEUE(TEST_LIBKQUEUE_FDS);
     (void)state;
     int before = test_count_open_fds();
     cmio_poll *poll;

@@ -121,16 +121,87 @@ static inline const cmio_event *test_poll_for_token(cmio_poll *poll, cmio_events
     }
 }
 
-/* Number of open file descriptors of this process. */
-/* The fds a poll instance holds: 1 for epoll, 2 for poll(2) (its notification pipe). */
+/* This run's backend is `name` ("epoll", "poll", "kqueue"). */
+static inline bool test_backend_is(const char *name)
+{
+    return strcmp(cmio_backend_name(), name) == 0;
+}
+
+/* The readiness of one token, OR-ed over all its events in one poll. On kqueue a socket's read
+ * and write filters are two events with the same token (mio's kqueue selector); on epoll and
+ * poll(2) one event carries it all. */
+struct test_readiness {
+    int events; /* how many events had the token */
+    bool readable, writable, error, read_closed, write_closed, priority;
+};
+
+static inline struct test_readiness test_token_readiness(const cmio_events *events,
+                                                         cmio_token token)
+{
+    struct test_readiness r = {0, false, false, false, false, false, false};
+    for (size_t i = 0; i < cmio_events_len(events); i++) {
+        const cmio_event *e = cmio_events_get(events, i);
+        if (cmio_event_token(e) != token)
+            continue;
+        r.events++;
+        r.readable |= cmio_event_is_readable(e);
+        r.writable |= cmio_event_is_writable(e);
+        r.error |= cmio_event_is_error(e);
+        r.read_closed |= cmio_event_is_read_closed(e);
+        r.write_closed |= cmio_event_is_write_closed(e);
+        r.priority |= cmio_event_is_priority(e);
+    }
+    return r;
+}
+
+/* The kqueue backend runs on libkqueue (the Linux kqueue row, built with CMIO_LIBKQUEUE), not
+ * on a kernel kqueue. */
+static inline bool test_on_libkqueue(void)
+{
+#ifdef CMIO_LIBKQUEUE
+    return test_backend_is("kqueue");
+#else
+    return false;
+#endif
+}
+
+/* Skips the calling test, with the reason printed, on the libkqueue row when what it checks is
+ * something libkqueue does differently from a kernel kqueue — each use names the difference. */
+#define TEST_SKIP_LIBKQUEUE(why)                                                                   \
+    do {                                                                                           \
+        if (test_on_libkqueue()) {                                                                 \
+            print_message("skipped on libkqueue: %s\n", why);                                      \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* libkqueue's kqueue() opens fds of its own (an epoll fd, a close-detection pipe, per-filter
+ * eventfds; a monitoring thread's on first use): fd counts around a poll's life are not a
+ * kernel kqueue's there. */
+#define TEST_LIBKQUEUE_FDS                                                                         \
+    "libkqueue's kqueue() opens several fds of its own (epoll, close-detection pipe, per-filter "  \
+    "eventfds), where a kernel kqueue is one fd"
+
+/* What take_error returns after an event reported the socket's error `err` (negative errno):
+ * err, except on libkqueue, which reads the error with getsockopt(SO_ERROR) to fill the event's
+ * fflags and so clears it (a kernel kqueue, epoll and poll(2) leave it pending). */
+static inline int test_pending_error(int err)
+{
+    return test_on_libkqueue() ? 0 : err;
+}
+
+/* The fds a poll instance holds: 1 for epoll and kqueue, 2 for poll(2) (its notification pipe). */
 static inline int test_poll_fds(void)
 {
     return strcmp(cmio_backend_name(), "poll") == 0 ? 2 : 1;
 }
 
-/* The fds a waker holds: 1 for an eventfd, 2 for a pipe. */
+/* The fds a waker holds: 1 for an eventfd, 2 for a pipe, none for kqueue's EVFILT_USER (but
+ * libkqueue makes each EVFILT_USER event an eventfd of its own, closed when it is deleted). */
 static inline int test_waker_fds(void)
 {
+    if (strcmp(cmio_waker_name(), "kqueue") == 0)
+        return test_on_libkqueue() ? 1 : 0;
     return strcmp(cmio_waker_name(), "pipe") == 0 ? 2 : 1;
 }
 
@@ -173,8 +244,20 @@ static inline short test_fd_wait(int fd, short what)
     }
 }
 
+#ifdef CMIO_LIBKQUEUE
+/* libkqueue frees a closed kqueue's own fds from its monitoring thread, a little later; this
+ * waits for that, so that fd counts are exact. Exported by libkqueue (2.7) but not declared in
+ * its header; weak, so that a libkqueue without it still links (counts may then be early). */
+extern void libkqueue_drain_pending_close(void) __attribute__((weak));
+#endif
+
+/* Number of open file descriptors of this process. */
 static inline int test_count_open_fds(void)
 {
+#ifdef CMIO_LIBKQUEUE
+    if (libkqueue_drain_pending_close != NULL)
+        libkqueue_drain_pending_close();
+#endif
     DIR *dir = opendir("/proc/self/fd");
     int n = 0;
     assert_non_null(dir);
