@@ -356,7 +356,7 @@ static void test_from_sys_getsockname(void **state)
 {
     (void)state;
     /* Round trip through the kernel: bind to 127.0.0.1:0, read the address back. */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = test_socket(AF_INET, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     cmio_sockaddr a, b;
     assert_int_equal(cmio_sockaddr_parse(&a, "127.0.0.1:0"), 0);

@@ -40,7 +40,7 @@ static int teardown(void **state)
 /* A blocking socket pair: adopt must make its end non-blocking. */
 static void blocking_pair(int sv[2])
 {
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    assert_int_equal(test_socketpair_of(AF_UNIX, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0, sv), 0);
     assert_false(fcntl(sv[0], F_GETFL) & O_NONBLOCK);
 }
 

@@ -350,7 +350,7 @@ static void test_take_error(void **state)
      * (take_error is a plain SO_ERROR query, whatever the socket type). */
     cmio_sockaddr closed;
     tcp_closed_port(&closed, AF_INET);
-    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int u = test_socket(AF_INET, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(u >= 0);
     assert_int_equal(connect(u, &closed.u.sa, closed.len), 0);
     assert_int_equal(send(u, "x", 1, 0), 1);
@@ -369,7 +369,7 @@ static void test_from_fd_as_fd(void **state)
 {
     (void)state;
     /* A blocking listening socket made with plain system calls. */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = test_socket(AF_INET, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     cmio_sockaddr addr;
     test_loopback(&addr, AF_INET, 0);

@@ -159,13 +159,16 @@ static void udp_assert_no_event(udp_poll *p, cmio_token token)
 
 /* Pins the thread to the CPU it runs on (see the comment at the top); undone by udp_pin_end. */
 typedef struct udp_pin {
+#ifdef CPU_ZERO
     cpu_set_t saved;
+#endif
     bool pinned;
 } udp_pin;
 
 static void udp_pin_begin(udp_pin *pin)
 {
     pin->pinned = false;
+#ifdef CPU_ZERO /* Linux; elsewhere (macOS) no affinity call: not pinned, as when it is refused */
     if (sched_getaffinity(0, sizeof pin->saved, &pin->saved) != 0)
         return;
     int cpu = sched_getcpu();
@@ -175,12 +178,15 @@ static void udp_pin_begin(udp_pin *pin)
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
     pin->pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+#endif
 }
 
 static void udp_pin_end(udp_pin *pin)
 {
+#ifdef CPU_ZERO
     if (pin->pinned)
         assert_int_equal(sched_setaffinity(0, sizeof pin->saved, &pin->saved), 0);
+#endif
     pin->pinned = false;
 }
 
@@ -304,6 +310,7 @@ static int udp_mcast_all_off(int fd, int family)
     if (family == AF_INET6)
         r = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero);
 #endif
+    (void)fd; /* unused where neither option exists (macOS) */
     (void)zero;
     (void)family;
     return r == 0 || errno == ENOPROTOOPT ? 0 : errno;
@@ -1128,7 +1135,7 @@ static void test_only_v6(void **state)
 
     /* Both values, set on the raw socket before it is handed over. */
     for (int want = 0; want <= 1; want++) {
-        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int fd = test_socket(AF_INET6, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
         assert_true(fd >= 0);
         assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &want, sizeof want), 0);
         assert_int_equal(cmio_udp_socket_from_fd(&s, fd), 0);
@@ -1219,8 +1226,8 @@ static void test_join_leave_multicast_v6(void **state)
 static bool udp_mc_probe_v4(const struct in_addr *group, char *why, size_t whylen)
 {
     bool ok = false;
-    int r = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int r = test_socket(AF_INET, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
+    int s = test_socket(AF_INET, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(r >= 0 && s >= 0);
     struct sockaddr_in ra, sa;
     memset(&ra, 0, sizeof ra);
@@ -1337,8 +1344,8 @@ static bool udp_mc_probe_v6(const struct in6_addr *group, unsigned ifindex, char
                             size_t whylen)
 {
     bool ok = false;
-    int r = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int r = test_socket(AF_INET6, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
+    int s = test_socket(AF_INET6, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(r >= 0 && s >= 0);
     struct sockaddr_in6 ra, sa;
     memset(&ra, 0, sizeof ra);

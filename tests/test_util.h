@@ -258,7 +258,9 @@ static inline int test_count_open_fds(void)
     if (libkqueue_drain_pending_close != NULL)
         libkqueue_drain_pending_close();
 #endif
-    DIR *dir = opendir("/proc/self/fd");
+    DIR *dir = opendir("/proc/self/fd"); /* Linux; /dev/fd elsewhere (macOS, BSD fdescfs) */
+    if (dir == NULL)
+        dir = opendir("/dev/fd");
     int n = 0;
     assert_non_null(dir);
     while (readdir(dir) != NULL)
@@ -272,10 +274,81 @@ static inline bool test_fd_is_open(int fd)
     return fcntl(fd, F_GETFD) >= 0;
 }
 
+/* Portable stand-ins for what Linux has and macOS lacks: the SOCK_NONBLOCK / SOCK_CLOEXEC type
+ * flags (the tests write TEST_SOCK_*), accept4 and pipe2. Where the flags are missing they are
+ * bits of our own, applied with fcntl after the call. */
+#ifdef SOCK_CLOEXEC
+#define TEST_SOCK_NONBLOCK SOCK_NONBLOCK
+#define TEST_SOCK_CLOEXEC SOCK_CLOEXEC
+#else
+#define TEST_SOCK_NONBLOCK 0x20000000
+#define TEST_SOCK_CLOEXEC 0x10000000
+#endif
+
+/* Applies TEST_SOCK_* (or O_NONBLOCK / O_CLOEXEC when `o_flags`) to fd with fcntl. */
+static inline int test_fd_apply(int fd, int flags, bool o_flags)
+{
+    if (fd < 0)
+        return fd;
+    if (flags & (o_flags ? O_NONBLOCK : TEST_SOCK_NONBLOCK))
+        assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+    if (flags & (o_flags ? O_CLOEXEC : TEST_SOCK_CLOEXEC))
+        assert_int_equal(fcntl(fd, F_SETFD, FD_CLOEXEC), 0);
+    return fd;
+}
+
+static inline int test_socket(int domain, int type, int protocol)
+{
+#ifdef SOCK_CLOEXEC
+    return socket(domain, type, protocol);
+#else
+    int fd = socket(domain, type & ~(TEST_SOCK_NONBLOCK | TEST_SOCK_CLOEXEC), protocol);
+    return test_fd_apply(fd, type, false);
+#endif
+}
+
+static inline int test_socketpair_of(int domain, int type, int protocol, int sv[2])
+{
+#ifdef SOCK_CLOEXEC
+    return socketpair(domain, type, protocol, sv);
+#else
+    if (socketpair(domain, type & ~(TEST_SOCK_NONBLOCK | TEST_SOCK_CLOEXEC), protocol, sv) < 0)
+        return -1;
+    test_fd_apply(sv[0], type, false);
+    test_fd_apply(sv[1], type, false);
+    return 0;
+#endif
+}
+
+static inline int test_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+#ifdef SOCK_CLOEXEC
+    return accept4(fd, sa, len, flags);
+#else
+    return test_fd_apply(accept(fd, sa, len), flags, false);
+#endif
+}
+
+/* pipe2(p, O_NONBLOCK | O_CLOEXEC flags) */
+static inline int test_pipe2(int p[2], int flags)
+{
+#ifdef SOCK_CLOEXEC
+    return pipe2(p, flags);
+#else
+    if (pipe(p) < 0)
+        return -1;
+    test_fd_apply(p[0], flags, true);
+    test_fd_apply(p[1], flags, true);
+    return 0;
+#endif
+}
+
 /* A non-blocking AF_UNIX stream socket pair. */
 static inline void test_socketpair(int sv[2])
 {
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    assert_int_equal(
+        test_socketpair_of(AF_UNIX, SOCK_STREAM | TEST_SOCK_NONBLOCK | TEST_SOCK_CLOEXEC, 0, sv),
+        0);
 }
 
 static inline void test_write_byte(int fd)

@@ -1,0 +1,46 @@
+/* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: netbsd.
+ * Change the IDL (or the template) and run `make generate`. */
+#ifndef CMIO_PLATFORM_H
+#define CMIO_PLATFORM_H
+
+/*
+ * NetBSD 10 and later: kqueue with a pipe waker (as mio); accept4 (8.0), SOCK_NONBLOCK/
+ * SOCK_CLOEXEC, MSG_NOSIGNAL and MSG_CMSG_CLOEXEC (6.0), sendmmsg/recvmmsg (7.0), getpeereid;
+ * pollts rather than ppoll, so poll(2) in milliseconds.
+ */
+#define CMIO_PLATFORM_NAME "netbsd"
+#define CMIO_PLATFORM_NETBSD 1
+#define CMIO_HANDLE_FD 1
+
+/* Poll backends compiled in; the first is the default. */
+#define CMIO_BACKEND_KQUEUE 1
+#define CMIO_BACKEND_POLL 1
+#define CMIO_DEFAULT_BACKEND "kqueue"
+
+/* The poll(2) backend waits with poll (milliseconds, rounded up). */
+#define CMIO_HAVE_PPOLL 0
+
+/* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
+#define CMIO_WAKER_PIPE 1
+#define CMIO_DEFAULT_WAKER "pipe"
+
+/* Interest flags this platform has (mio's Interest). */
+#define CMIO_HAVE_INTEREST_READABLE 1
+#define CMIO_HAVE_INTEREST_WRITABLE 1
+#define CMIO_HAVE_INTEREST_PRIORITY 0
+#define CMIO_HAVE_INTEREST_AIO 0
+#define CMIO_HAVE_INTEREST_LIO 0
+
+/* Unix-domain sockets: abstract names; received fds close-on-exec in recvmsg itself
+ * (MSG_CMSG_CLOEXEC) or by fcntl afterwards; how peer credentials are read. */
+#define CMIO_HAVE_ABSTRACT_NAMES 0
+#define CMIO_CMSG_CLOEXEC 1
+#define CMIO_PEER_CRED_GETPEEREID 1
+
+/* Batched UDP: sendmmsg/recvmmsg. */
+#define CMIO_BATCH_MMSG 1
+
+/* Private: the flags of every send (msg_nosignal); the inline fast paths use it. */
+#define CMIO__SEND_FLAGS MSG_NOSIGNAL
+
+#endif /* CMIO_PLATFORM_H */

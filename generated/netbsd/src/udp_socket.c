@@ -1,0 +1,430 @@
+/* Generated from idl/udp_socket.yaml by codegen/generate.py — do not edit. Platform: netbsd.
+ * Change the IDL (or the template) and run `make generate`. */
+#define _NETBSD_SOURCE
+#include "sys.h"
+
+#include <cmio/udp_socket.h>
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* UdpSocket::bind — idl/udp_socket.yaml:11 */
+int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
+{
+    if (sock == NULL || addr == NULL)
+        return -EINVAL;
+
+    int family = cmio__sockaddr_check(addr);
+    if (family < 0)
+        return family;
+    const struct sockaddr *sa = &addr->u.sa;
+    socklen_t salen = addr->len;
+    int sfd = cmio__sys_socket(family, SOCK_DGRAM);
+    if (sfd < 0)
+        return sfd;
+    int rc = 0;
+    if (bind(sfd, sa, salen) < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    cmio__source_init(&sock->src, sfd);
+    return 0;
+fail:
+    close(sfd);
+    return rc;
+}
+
+/* UdpSocket::local_addr — idl/udp_socket.yaml:22 */
+int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
+{
+    if (sock == NULL || addr == NULL)
+        return -EINVAL;
+
+    return cmio__getname(cmio__source_fd(&sock->src), false, addr);
+}
+
+/* UdpSocket::peer_addr — idl/udp_socket.yaml:30 */
+int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
+{
+    if (sock == NULL || addr == NULL)
+        return -EINVAL;
+
+    return cmio__getname(cmio__source_fd(&sock->src), true, addr);
+}
+
+/* UdpSocket::send_to — idl/udp_socket.yaml:38 */
+ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t len,
+                                const cmio_sockaddr *target)
+{
+    if (sock == NULL || target == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    int family = cmio__sockaddr_check(target);
+    if (family < 0)
+        return family;
+    const struct sockaddr *sa = &target->u.sa;
+    socklen_t salen = target->len;
+    (void)family;
+    ssize_t n = sendto(cmio__source_fd(&sock->src), buf, len, CMIO__SEND_FLAGS, sa, salen);
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+}
+
+/* UdpSocket::recv_from — idl/udp_socket.yaml:48 */
+ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
+                                  cmio_sockaddr *source)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof(ss);
+    ssize_t n = recvfrom(cmio__source_fd(&sock->src), buf, len, 0, (struct sockaddr *)&ss, &salen);
+    if (n >= 0 && source != NULL &&
+        cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
+        memset(source, 0, sizeof(*source));
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+}
+
+/* UdpSocket::peek_from — idl/udp_socket.yaml:60 */
+ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
+                                  cmio_sockaddr *source)
+{
+    if (sock == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof(ss);
+    ssize_t n =
+        recvfrom(cmio__source_fd(&sock->src), buf, len, MSG_PEEK, (struct sockaddr *)&ss, &salen);
+    if (n >= 0 && source != NULL &&
+        cmio_sockaddr_from_sys(source, (struct sockaddr *)&ss, salen) < 0)
+        memset(source, 0, sizeof(*source));
+    return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+}
+
+/* UdpSocket::send — idl/udp_socket.yaml:70 */
+/* The body is the header's inline fast path (parenthesised name: not the macro). */
+ssize_t(cmio_udp_socket_send)(cmio_udp_socket *sock, const void *buf, size_t len)
+{
+    return cmio__udp_socket_send(sock, buf, len);
+}
+
+/* UdpSocket::recv — idl/udp_socket.yaml:79 */
+/* The body is the header's inline fast path (parenthesised name: not the macro). */
+ssize_t(cmio_udp_socket_recv)(cmio_udp_socket *sock, void *buf, size_t len)
+{
+    return cmio__udp_socket_recv(sock, buf, len);
+}
+
+/* UdpSocket::peek — idl/udp_socket.yaml:88 */
+/* The body is the header's inline fast path (parenthesised name: not the macro). */
+ssize_t(cmio_udp_socket_peek)(cmio_udp_socket *sock, void *buf, size_t len)
+{
+    return cmio__udp_socket_peek(sock, buf, len);
+}
+
+/* UdpSocket::connect — idl/udp_socket.yaml:97 */
+int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
+{
+    if (sock == NULL || addr == NULL)
+        return -EINVAL;
+
+    int family = cmio__sockaddr_check(addr);
+    if (family < 0)
+        return family;
+    const struct sockaddr *sa = &addr->u.sa;
+    socklen_t salen = addr->len;
+    (void)family;
+    return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
+}
+
+/* UdpSocket::set_broadcast — idl/udp_socket.yaml:106 */
+int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_BROADCAST,
+                                 enabled ? 1 : 0);
+}
+
+/* UdpSocket::broadcast — idl/udp_socket.yaml:114 */
+int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
+{
+    if (sock == NULL || enabled == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_BROADCAST, &value);
+    if (rc < 0)
+        return rc;
+    *enabled = value != 0;
+    return 0;
+}
+
+/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:122 */
+int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__sockopt_set_u8(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_LOOP,
+                                enabled ? 1 : 0);
+}
+
+/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:130 */
+int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled)
+{
+    if (sock == NULL || enabled == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc =
+        cmio__sockopt_get_u8(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_LOOP, &value);
+    if (rc < 0)
+        return rc;
+    *enabled = value != 0;
+    return 0;
+}
+
+/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:138 */
+int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    if (ttl > UINT8_MAX)
+        return -EINVAL;
+    return cmio__sockopt_set_u8(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_TTL,
+                                (int)ttl);
+}
+
+/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:146 */
+int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
+{
+    if (sock == NULL || ttl == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc =
+        cmio__sockopt_get_u8(cmio__source_fd(&sock->src), IPPROTO_IP, IP_MULTICAST_TTL, &value);
+    if (rc < 0)
+        return rc;
+    *ttl = (uint32_t)value;
+    return 0;
+}
+
+/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:154 */
+int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
+                                 enabled ? 1 : 0);
+}
+
+/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:162 */
+int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled)
+{
+    if (sock == NULL || enabled == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
+                                   &value);
+    if (rc < 0)
+        return rc;
+    *enabled = value != 0;
+    return 0;
+}
+
+/* UdpSocket::set_ttl — idl/udp_socket.yaml:170 */
+int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    if (ttl > INT_MAX)
+        return -EINVAL;
+    return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, (int)ttl);
+}
+
+/* UdpSocket::ttl — idl/udp_socket.yaml:178 */
+int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
+{
+    if (sock == NULL || ttl == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, &value);
+    if (rc < 0)
+        return rc;
+    *ttl = (uint32_t)value;
+    return 0;
+}
+
+/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:186 */
+int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
+                                      const struct in_addr *interface)
+{
+    if (sock == NULL || multiaddr == NULL || interface == NULL)
+        return -EINVAL;
+
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
+}
+
+/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:195 */
+int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
+                                       const struct in_addr *interface)
+{
+    if (sock == NULL || multiaddr == NULL || interface == NULL)
+        return -EINVAL;
+
+    return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_DROP_MEMBERSHIP, multiaddr,
+                              interface);
+}
+
+/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:204 */
+int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
+                                      uint32_t interface)
+{
+    if (sock == NULL || multiaddr == NULL)
+        return -EINVAL;
+
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, interface);
+}
+
+/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:213 */
+int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
+                                       uint32_t interface)
+{
+    if (sock == NULL || multiaddr == NULL)
+        return -EINVAL;
+
+    return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, interface);
+}
+
+/* UdpSocket::only_v6 — idl/udp_socket.yaml:222 */
+int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
+{
+    if (sock == NULL || enabled == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), IPPROTO_IPV6, IPV6_V6ONLY, &value);
+    if (rc < 0)
+        return rc;
+    *enabled = value != 0;
+    return 0;
+}
+
+/* UdpSocket::take_error — idl/udp_socket.yaml:230 */
+int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
+{
+    if (sock == NULL || error == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&sock->src), SOL_SOCKET, SO_ERROR, &value);
+    if (rc < 0)
+        return rc;
+    *error = -value;
+    return 0;
+}
+
+/* none (cmio extension) — idl/udp_socket.yaml:239 */
+int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, size_t count)
+{
+    if (sock == NULL || (msgs == NULL && count != 0))
+        return -EINVAL;
+
+    int rc;
+    int n = cmio__udp_send_batch(cmio__source_fd(&sock->src), msgs, count, CMIO__SEND_FLAGS, &rc);
+    (void)cmio__source_did_io(&sock->src, rc, CMIO_INTEREST_WRITABLE);
+    return n;
+}
+
+/* none (cmio extension) — idl/udp_socket.yaml:255 */
+int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count)
+{
+    if (sock == NULL || (msgs == NULL && count != 0))
+        return -EINVAL;
+
+    int rc;
+    int n = cmio__udp_recv_batch(cmio__source_fd(&sock->src), msgs, count, &rc);
+    (void)cmio__source_did_io(&sock->src, rc, CMIO_INTEREST_READABLE);
+    return n;
+}
+
+/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+int cmio_udp_socket_from_fd(cmio_udp_socket *sock, int fd)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    int rc = cmio__source_adopt(&sock->src, fd);
+    return rc;
+}
+
+/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+int cmio_udp_socket_as_fd(const cmio_udp_socket *sock)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__source_fd(&sock->src) >= 0 ? cmio__source_fd(&sock->src) : -EBADF;
+}
+
+/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+int cmio_udp_socket_into_fd(cmio_udp_socket *sock)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__source_release(&sock->src);
+}
+
+/* Registry::register — idl/source.yaml:34 */
+int cmio_udp_socket_register(cmio_udp_socket *sock, cmio_registry *registry, cmio_token token,
+                             cmio_interest interest)
+{
+    if (sock == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_register(&sock->src, registry, token, interest);
+}
+
+/* Registry::reregister — idl/source.yaml:52 */
+int cmio_udp_socket_reregister(cmio_udp_socket *sock, cmio_registry *registry, cmio_token token,
+                               cmio_interest interest)
+{
+    if (sock == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_reregister(&sock->src, registry, token, interest);
+}
+
+/* Registry::deregister — idl/source.yaml:70 */
+int cmio_udp_socket_deregister(cmio_udp_socket *sock, cmio_registry *registry)
+{
+    if (sock == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_deregister(&sock->src, registry);
+}
+
+/* Drop — idl/source.yaml:82 */
+int cmio_udp_socket_close(cmio_udp_socket *sock)
+{
+    if (sock == NULL)
+        return -EINVAL;
+
+    return cmio__source_close(&sock->src);
+}

@@ -1,0 +1,269 @@
+/* Generated from idl/unix_stream.yaml by codegen/generate.py — do not edit. Platform: openbsd.
+ * Change the IDL (or the template) and run `make generate`. */
+#include "sys.h"
+
+#include <cmio/unix_stream.h>
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* UnixStream::connect — idl/unix_stream.yaml:10 */
+int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
+{
+    if (stream == NULL || path == NULL)
+        return -EINVAL;
+
+    cmio_unix_addr ua;
+    int family = cmio_unix_addr_from_pathname(&ua, path);
+    if (family < 0)
+        return family;
+    family = AF_UNIX;
+    const struct sockaddr *sa = (const struct sockaddr *)&ua.sun;
+    socklen_t salen = ua.len;
+    int sfd = cmio__sys_socket(family, SOCK_STREAM);
+    if (sfd < 0)
+        return sfd;
+    int rc = 0;
+    /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
+    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
+        rc = -errno;
+        goto fail;
+    }
+    cmio__source_init(&stream->src, sfd);
+    return 0;
+fail:
+    close(sfd);
+    return rc;
+}
+
+/* UnixStream::connect_addr — idl/unix_stream.yaml:22 */
+int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr *addr)
+{
+    if (stream == NULL || addr == NULL)
+        return -EINVAL;
+
+    int family = cmio__unix_addr_check(addr);
+    if (family < 0)
+        return family;
+    const struct sockaddr *sa = (const struct sockaddr *)&addr->sun;
+    socklen_t salen = addr->len;
+    int sfd = cmio__sys_socket(family, SOCK_STREAM);
+    if (sfd < 0)
+        return sfd;
+    int rc = 0;
+    /* Non-blocking: EINPROGRESS means the connection goes on; a writable event tells the end. */
+    if (connect(sfd, sa, salen) < 0 && errno != EINPROGRESS) {
+        rc = -errno;
+        goto fail;
+    }
+    cmio__source_init(&stream->src, sfd);
+    return 0;
+fail:
+    close(sfd);
+    return rc;
+}
+
+/* UnixStream::pair — idl/unix_stream.yaml:31 */
+int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
+{
+    if (stream == NULL || other == NULL)
+        return -EINVAL;
+
+    int sv[2];
+    int rc = cmio__sys_socketpair(SOCK_STREAM, sv);
+    if (rc < 0)
+        return rc;
+    cmio__source_init(&stream->src, sv[0]);
+    cmio__source_init(&other->src, sv[1]);
+    return 0;
+}
+
+/* UnixStream::local_addr — idl/unix_stream.yaml:39 */
+int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
+{
+    if (stream == NULL || addr == NULL)
+        return -EINVAL;
+
+    return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
+}
+
+/* UnixStream::peer_addr — idl/unix_stream.yaml:47 */
+int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
+{
+    if (stream == NULL || addr == NULL)
+        return -EINVAL;
+
+    return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
+}
+
+/* UnixStream::take_error — idl/unix_stream.yaml:55 */
+int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
+{
+    if (stream == NULL || error == NULL)
+        return -EINVAL;
+
+    int value;
+    int rc = cmio__sockopt_get_int(cmio__source_fd(&stream->src), SOL_SOCKET, SO_ERROR, &value);
+    if (rc < 0)
+        return rc;
+    *error = -value;
+    return 0;
+}
+
+/* UnixStream::shutdown — idl/unix_stream.yaml:62 */
+int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
+{
+    if (stream == NULL)
+        return -EINVAL;
+
+    int how_ = cmio__shutdown_how(how);
+    if (how_ < 0)
+        return how_;
+    return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
+}
+
+/* UnixStream::read — idl/unix_stream.yaml:69 */
+/* The body is the header's inline fast path (parenthesised name: not the macro). */
+ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
+{
+    return cmio__unix_stream_read(stream, buf, len);
+}
+
+/* UnixStream::write — idl/unix_stream.yaml:78 */
+/* The body is the header's inline fast path (parenthesised name: not the macro). */
+ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
+{
+    return cmio__unix_stream_write(stream, buf, len);
+}
+
+/* UnixStream::readv — idl/unix_stream.yaml:87 */
+ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
+{
+    if (stream == NULL || (iov == NULL && iovcnt != 0))
+        return -EINVAL;
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
+        return -EINVAL;
+
+    ssize_t n = readv(cmio__source_fd(&stream->src), iov, iovcnt);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
+}
+
+/* UnixStream::writev — idl/unix_stream.yaml:96 */
+ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
+{
+    if (stream == NULL || (iov == NULL && iovcnt != 0))
+        return -EINVAL;
+    if (iovcnt < 0 || iovcnt > cmio__sys_iov_max())
+        return -EINVAL;
+
+    /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = (struct iovec *)iov;
+    msg.msg_iovlen = iovcnt;
+    ssize_t n = sendmsg(cmio__source_fd(&stream->src), &msg, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
+}
+
+/* none (cmio extension) — idl/unix_stream.yaml:105 */
+ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
+                                  const int *fds, size_t nfds)
+{
+    if (stream == NULL || (buf == NULL && len != 0) || (fds == NULL && nfds != 0))
+        return -EINVAL;
+
+    ssize_t n =
+        cmio__send_fds(cmio__source_fd(&stream->src), buf, len, fds, nfds, CMIO__SEND_FLAGS);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
+}
+
+/* none (cmio extension) — idl/unix_stream.yaml:118 */
+ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
+{
+    if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+
+    ssize_t n = cmio__recv_fds(cmio__source_fd(&stream->src), buf, len, fds);
+    return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
+}
+
+/* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:131 */
+int cmio_unix_stream_peer_cred(const cmio_unix_stream *stream, cmio_peer_cred *cred)
+{
+    if (stream == NULL || cred == NULL)
+        return -EINVAL;
+
+    return cmio__peer_cred(cmio__source_fd(&stream->src), cred);
+}
+
+/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+int cmio_unix_stream_from_fd(cmio_unix_stream *stream, int fd)
+{
+    if (stream == NULL)
+        return -EINVAL;
+
+    int rc = cmio__source_adopt(&stream->src, fd);
+    return rc;
+}
+
+/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+int cmio_unix_stream_as_fd(const cmio_unix_stream *stream)
+{
+    if (stream == NULL)
+        return -EINVAL;
+
+    return cmio__source_fd(&stream->src) >= 0 ? cmio__source_fd(&stream->src) : -EBADF;
+}
+
+/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+int cmio_unix_stream_into_fd(cmio_unix_stream *stream)
+{
+    if (stream == NULL)
+        return -EINVAL;
+
+    return cmio__source_release(&stream->src);
+}
+
+/* Registry::register — idl/source.yaml:34 */
+int cmio_unix_stream_register(cmio_unix_stream *stream, cmio_registry *registry, cmio_token token,
+                              cmio_interest interest)
+{
+    if (stream == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_register(&stream->src, registry, token, interest);
+}
+
+/* Registry::reregister — idl/source.yaml:52 */
+int cmio_unix_stream_reregister(cmio_unix_stream *stream, cmio_registry *registry, cmio_token token,
+                                cmio_interest interest)
+{
+    if (stream == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_reregister(&stream->src, registry, token, interest);
+}
+
+/* Registry::deregister — idl/source.yaml:70 */
+int cmio_unix_stream_deregister(cmio_unix_stream *stream, cmio_registry *registry)
+{
+    if (stream == NULL || registry == NULL)
+        return -EINVAL;
+
+    return cmio__source_deregister(&stream->src, registry);
+}
+
+/* Drop — idl/source.yaml:82 */
+int cmio_unix_stream_close(cmio_unix_stream *stream)
+{
+    if (stream == NULL)
+        return -EINVAL;
+
+    return cmio__source_close(&stream->src);
+}
