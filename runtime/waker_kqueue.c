@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cmio runtime — kqueue waker (macOS, FreeBSD; libkqueue on Linux), as mio's kqueue Waker: an
  * EVFILT_USER event of the poll's own kqueue, EV_CLEAR, triggered with NOTE_TRIGGER. No fd at all:
- * a wake is one kevent() call (a system call on a real kqueue, so it may be called from a signal
- * handler there; libkqueue's kevent() takes locks, see the kqueue row's notes in tests/run.sh).
+ * a wake is one kevent() call (a system call on a kernel kqueue, so it may be called from a signal
+ * handler there; libkqueue's kevent() takes locks, so on the Linux kqueue row it may not: see
+ * test_wake_from_signal_handler in tests/test_waker.c).
  * Each waker has its own user-event identifier, so a poll may have several wakers (mio uses ident
  * 0 and allows one). Works only with the kqueue backend: -ENOTSUP with another one. */
 #include "internal.h"
