@@ -74,6 +74,9 @@ KQ_MISSING := $(if $(wildcard $(KQUEUE_PREFIX)/include/kqueue/sys/event.h),,1)
 XCFLAGS_KQ := -DCMIO_BACKEND_KQUEUE=1 -DCMIO_WAKER_KQUEUE=1 -DCMIO_LIBKQUEUE=1 \
 	-I$(KQUEUE_PREFIX)/include/kqueue
 LDLIBS_KQ := -L$(KQUEUE_PREFIX)/lib -Wl,-rpath,$(KQUEUE_PREFIX)/lib -lkqueue
+# make test-valgrind BACKEND=kqueue: libkqueue's own allocations are not leak-checked (it keeps
+# the state of fds closed while registered; tests/libkqueue.supp). ASan: tests/test_util.h.
+export VALGRIND_OPTS := --suppressions=$(SRCDIR)/tests/libkqueue.supp $(VALGRIND_OPTS)
 endif
 
 variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san)$(KQ_SUFFIX))
