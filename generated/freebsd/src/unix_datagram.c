@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/unix_datagram.yaml by codegen/generate.py — do not edit. Platform: freebsd.
  * Change the IDL (or the template) and run `make generate`. */
 #include "sys.h"
@@ -13,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixDatagram::bind — idl/unix_datagram.yaml:10 */
+/* UnixDatagram::bind — idl/unix_datagram.yaml:11 */
 int cmio_unix_datagram_bind(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -41,7 +42,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:19 */
+/* UnixDatagram::bind_addr — idl/unix_datagram.yaml:20 */
 int cmio_unix_datagram_bind_addr(cmio_unix_datagram *sock, const cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -67,7 +68,7 @@ fail:
     return rc;
 }
 
-/* UnixDatagram::unbound — idl/unix_datagram.yaml:28 */
+/* UnixDatagram::unbound — idl/unix_datagram.yaml:29 */
 int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
 {
     if (sock == NULL)
@@ -80,7 +81,7 @@ int cmio_unix_datagram_unbound(cmio_unix_datagram *sock)
     return 0;
 }
 
-/* UnixDatagram::pair — idl/unix_datagram.yaml:34 */
+/* UnixDatagram::pair — idl/unix_datagram.yaml:35 */
 int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
 {
     if (sock == NULL || other == NULL)
@@ -95,7 +96,7 @@ int cmio_unix_datagram_pair(cmio_unix_datagram *sock, cmio_unix_datagram *other)
     return 0;
 }
 
-/* UnixDatagram::connect — idl/unix_datagram.yaml:42 */
+/* UnixDatagram::connect — idl/unix_datagram.yaml:43 */
 int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
 {
     if (sock == NULL || path == NULL)
@@ -112,7 +113,7 @@ int cmio_unix_datagram_connect(cmio_unix_datagram *sock, const char *path)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UnixDatagram::local_addr — idl/unix_datagram.yaml:49 */
+/* UnixDatagram::local_addr — idl/unix_datagram.yaml:50 */
 int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -121,7 +122,7 @@ int cmio_unix_datagram_local_addr(const cmio_unix_datagram *sock, cmio_unix_addr
     return cmio__getname_unix(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:57 */
+/* UnixDatagram::peer_addr — idl/unix_datagram.yaml:58 */
 int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -130,7 +131,7 @@ int cmio_unix_datagram_peer_addr(const cmio_unix_datagram *sock, cmio_unix_addr 
     return cmio__getname_unix(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UnixDatagram::recv_from — idl/unix_datagram.yaml:65 */
+/* UnixDatagram::recv_from — idl/unix_datagram.yaml:67 */
 ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t len,
                                      cmio_unix_addr *source)
 {
@@ -146,14 +147,14 @@ ssize_t cmio_unix_datagram_recv_from(cmio_unix_datagram *sock, void *buf, size_t
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixDatagram::recv — idl/unix_datagram.yaml:75 */
+/* UnixDatagram::recv — idl/unix_datagram.yaml:77 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_recv)(cmio_unix_datagram *sock, void *buf, size_t len)
 {
     return cmio__unix_datagram_recv(sock, buf, len);
 }
 
-/* UnixDatagram::send_to — idl/unix_datagram.yaml:84 */
+/* UnixDatagram::send_to — idl/unix_datagram.yaml:86 */
 ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, size_t len,
                                    const char *path)
 {
@@ -172,14 +173,14 @@ ssize_t cmio_unix_datagram_send_to(cmio_unix_datagram *sock, const void *buf, si
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UnixDatagram::send — idl/unix_datagram.yaml:94 */
+/* UnixDatagram::send — idl/unix_datagram.yaml:96 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_datagram_send)(cmio_unix_datagram *sock, const void *buf, size_t len)
 {
     return cmio__unix_datagram_send(sock, buf, len);
 }
 
-/* UnixDatagram::take_error — idl/unix_datagram.yaml:103 */
+/* UnixDatagram::take_error — idl/unix_datagram.yaml:105 */
 int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -193,7 +194,7 @@ int cmio_unix_datagram_take_error(const cmio_unix_datagram *sock, int *error)
     return 0;
 }
 
-/* UnixDatagram::shutdown — idl/unix_datagram.yaml:110 */
+/* UnixDatagram::shutdown — idl/unix_datagram.yaml:112 */
 int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
 {
     if (sock == NULL)
@@ -205,7 +206,7 @@ int cmio_unix_datagram_shutdown(cmio_unix_datagram *sock, cmio_shutdown how)
     return shutdown(cmio__source_fd(&sock->src), how_) < 0 ? -errno : 0;
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:117 */
+/* none (cmio extension) — idl/unix_datagram.yaml:119 */
 ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, size_t len,
                                     const int *fds, size_t nfds)
 {
@@ -216,7 +217,7 @@ ssize_t cmio_unix_datagram_send_fds(cmio_unix_datagram *sock, const void *buf, s
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_datagram.yaml:130 */
+/* none (cmio extension) — idl/unix_datagram.yaml:132 */
 ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t len,
                                     cmio_fd_buf *fds)
 {
@@ -227,7 +228,7 @@ ssize_t cmio_unix_datagram_recv_fds(cmio_unix_datagram *sock, void *buf, size_t 
     return cmio__source_did_io(&sock->src, n, CMIO_INTEREST_READABLE);
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_unix_datagram_from_fd(cmio_unix_datagram *sock, int fd)
 {
     if (sock == NULL)
@@ -237,7 +238,7 @@ int cmio_unix_datagram_from_fd(cmio_unix_datagram *sock, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_unix_datagram_as_fd(const cmio_unix_datagram *sock)
 {
     if (sock == NULL)
@@ -246,7 +247,7 @@ int cmio_unix_datagram_as_fd(const cmio_unix_datagram *sock)
     return cmio__source_fd(&sock->src) >= 0 ? cmio__source_fd(&sock->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_unix_datagram_into_fd(cmio_unix_datagram *sock)
 {
     if (sock == NULL)
@@ -255,7 +256,7 @@ int cmio_unix_datagram_into_fd(cmio_unix_datagram *sock)
     return cmio__source_release(&sock->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_unix_datagram_register(cmio_unix_datagram *sock, cmio_registry *registry, cmio_token token,
                                 cmio_interest interest)
 {
@@ -265,7 +266,7 @@ int cmio_unix_datagram_register(cmio_unix_datagram *sock, cmio_registry *registr
     return cmio__source_register(&sock->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_unix_datagram_reregister(cmio_unix_datagram *sock, cmio_registry *registry,
                                   cmio_token token, cmio_interest interest)
 {
@@ -275,7 +276,7 @@ int cmio_unix_datagram_reregister(cmio_unix_datagram *sock, cmio_registry *regis
     return cmio__source_reregister(&sock->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_unix_datagram_deregister(cmio_unix_datagram *sock, cmio_registry *registry)
 {
     if (sock == NULL || registry == NULL)
@@ -284,7 +285,7 @@ int cmio_unix_datagram_deregister(cmio_unix_datagram *sock, cmio_registry *regis
     return cmio__source_deregister(&sock->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_unix_datagram_close(cmio_unix_datagram *sock)
 {
     if (sock == NULL)

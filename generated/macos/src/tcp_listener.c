@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/tcp_listener.yaml by codegen/generate.py — do not edit. Platform: macos.
  * Change the IDL (or the template) and run `make generate`. */
 #define _DARWIN_C_SOURCE
@@ -14,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* TcpListener::bind — idl/tcp_listener.yaml:10 */
+/* TcpListener::bind — idl/tcp_listener.yaml:11 */
 int cmio_tcp_listener_bind(cmio_tcp_listener *listener, const cmio_sockaddr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -47,7 +48,7 @@ fail:
     return rc;
 }
 
-/* TcpListener::accept — idl/tcp_listener.yaml:25 */
+/* TcpListener::accept — idl/tcp_listener.yaml:26 */
 int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *stream,
                              cmio_sockaddr *peer)
 {
@@ -68,7 +69,7 @@ int cmio_tcp_listener_accept(cmio_tcp_listener *listener, cmio_tcp_stream *strea
     return 0;
 }
 
-/* TcpListener::local_addr — idl/tcp_listener.yaml:42 */
+/* TcpListener::local_addr — idl/tcp_listener.yaml:43 */
 int cmio_tcp_listener_local_addr(const cmio_tcp_listener *listener, cmio_sockaddr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -77,7 +78,7 @@ int cmio_tcp_listener_local_addr(const cmio_tcp_listener *listener, cmio_sockadd
     return cmio__getname(cmio__source_fd(&listener->src), false, addr);
 }
 
-/* TcpListener::set_ttl — idl/tcp_listener.yaml:53 */
+/* TcpListener::set_ttl — idl/tcp_listener.yaml:54 */
 int cmio_tcp_listener_set_ttl(cmio_tcp_listener *listener, uint32_t ttl)
 {
     if (listener == NULL)
@@ -88,7 +89,7 @@ int cmio_tcp_listener_set_ttl(cmio_tcp_listener *listener, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&listener->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* TcpListener::ttl — idl/tcp_listener.yaml:63 */
+/* TcpListener::ttl — idl/tcp_listener.yaml:64 */
 int cmio_tcp_listener_ttl(const cmio_tcp_listener *listener, uint32_t *ttl)
 {
     if (listener == NULL || ttl == NULL)
@@ -102,7 +103,7 @@ int cmio_tcp_listener_ttl(const cmio_tcp_listener *listener, uint32_t *ttl)
     return 0;
 }
 
-/* TcpListener::take_error — idl/tcp_listener.yaml:74 */
+/* TcpListener::take_error — idl/tcp_listener.yaml:75 */
 int cmio_tcp_listener_take_error(const cmio_tcp_listener *listener, int *error)
 {
     if (listener == NULL || error == NULL)
@@ -116,7 +117,7 @@ int cmio_tcp_listener_take_error(const cmio_tcp_listener *listener, int *error)
     return 0;
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_tcp_listener_from_fd(cmio_tcp_listener *listener, int fd)
 {
     if (listener == NULL)
@@ -128,7 +129,7 @@ int cmio_tcp_listener_from_fd(cmio_tcp_listener *listener, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_tcp_listener_as_fd(const cmio_tcp_listener *listener)
 {
     if (listener == NULL)
@@ -137,7 +138,7 @@ int cmio_tcp_listener_as_fd(const cmio_tcp_listener *listener)
     return cmio__source_fd(&listener->src) >= 0 ? cmio__source_fd(&listener->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_tcp_listener_into_fd(cmio_tcp_listener *listener)
 {
     if (listener == NULL)
@@ -146,7 +147,7 @@ int cmio_tcp_listener_into_fd(cmio_tcp_listener *listener)
     return cmio__source_release(&listener->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_tcp_listener_register(cmio_tcp_listener *listener, cmio_registry *registry,
                                cmio_token token, cmio_interest interest)
 {
@@ -156,7 +157,7 @@ int cmio_tcp_listener_register(cmio_tcp_listener *listener, cmio_registry *regis
     return cmio__source_register(&listener->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_tcp_listener_reregister(cmio_tcp_listener *listener, cmio_registry *registry,
                                  cmio_token token, cmio_interest interest)
 {
@@ -166,7 +167,7 @@ int cmio_tcp_listener_reregister(cmio_tcp_listener *listener, cmio_registry *reg
     return cmio__source_reregister(&listener->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_tcp_listener_deregister(cmio_tcp_listener *listener, cmio_registry *registry)
 {
     if (listener == NULL || registry == NULL)
@@ -175,7 +176,7 @@ int cmio_tcp_listener_deregister(cmio_tcp_listener *listener, cmio_registry *reg
     return cmio__source_deregister(&listener->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_tcp_listener_close(cmio_tcp_listener *listener)
 {
     if (listener == NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/udp_socket.yaml by codegen/generate.py — do not edit. Platform: macos.
  * Change the IDL (or the template) and run `make generate`. */
 #define _DARWIN_C_SOURCE
@@ -14,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UdpSocket::bind — idl/udp_socket.yaml:11 */
+/* UdpSocket::bind — idl/udp_socket.yaml:12 */
 int cmio_udp_socket_bind(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -40,7 +41,7 @@ fail:
     return rc;
 }
 
-/* UdpSocket::local_addr — idl/udp_socket.yaml:22 */
+/* UdpSocket::local_addr — idl/udp_socket.yaml:23 */
 int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -49,7 +50,7 @@ int cmio_udp_socket_local_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), false, addr);
 }
 
-/* UdpSocket::peer_addr — idl/udp_socket.yaml:30 */
+/* UdpSocket::peer_addr — idl/udp_socket.yaml:31 */
 int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -58,7 +59,7 @@ int cmio_udp_socket_peer_addr(const cmio_udp_socket *sock, cmio_sockaddr *addr)
     return cmio__getname(cmio__source_fd(&sock->src), true, addr);
 }
 
-/* UdpSocket::send_to — idl/udp_socket.yaml:38 */
+/* UdpSocket::send_to — idl/udp_socket.yaml:40 */
 ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t len,
                                 const cmio_sockaddr *target)
 {
@@ -75,7 +76,7 @@ ssize_t cmio_udp_socket_send_to(cmio_udp_socket *sock, const void *buf, size_t l
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* UdpSocket::recv_from — idl/udp_socket.yaml:48 */
+/* UdpSocket::recv_from — idl/udp_socket.yaml:50 */
 ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -91,7 +92,7 @@ ssize_t cmio_udp_socket_recv_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::peek_from — idl/udp_socket.yaml:60 */
+/* UdpSocket::peek_from — idl/udp_socket.yaml:62 */
 ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
                                   cmio_sockaddr *source)
 {
@@ -108,28 +109,28 @@ ssize_t cmio_udp_socket_peek_from(cmio_udp_socket *sock, void *buf, size_t len,
     return cmio__source_did_io(&sock->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UdpSocket::send — idl/udp_socket.yaml:70 */
+/* UdpSocket::send — idl/udp_socket.yaml:72 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_send)(cmio_udp_socket *sock, const void *buf, size_t len)
 {
     return cmio__udp_socket_send(sock, buf, len);
 }
 
-/* UdpSocket::recv — idl/udp_socket.yaml:79 */
+/* UdpSocket::recv — idl/udp_socket.yaml:81 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_recv)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_recv(sock, buf, len);
 }
 
-/* UdpSocket::peek — idl/udp_socket.yaml:88 */
+/* UdpSocket::peek — idl/udp_socket.yaml:90 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_udp_socket_peek)(cmio_udp_socket *sock, void *buf, size_t len)
 {
     return cmio__udp_socket_peek(sock, buf, len);
 }
 
-/* UdpSocket::connect — idl/udp_socket.yaml:97 */
+/* UdpSocket::connect — idl/udp_socket.yaml:99 */
 int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
 {
     if (sock == NULL || addr == NULL)
@@ -144,7 +145,7 @@ int cmio_udp_socket_connect(cmio_udp_socket *sock, const cmio_sockaddr *addr)
     return connect(cmio__source_fd(&sock->src), sa, salen) < 0 ? -errno : 0;
 }
 
-/* UdpSocket::set_broadcast — idl/udp_socket.yaml:106 */
+/* UdpSocket::set_broadcast — idl/udp_socket.yaml:108 */
 int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -154,7 +155,7 @@ int cmio_udp_socket_set_broadcast(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::broadcast — idl/udp_socket.yaml:114 */
+/* UdpSocket::broadcast — idl/udp_socket.yaml:116 */
 int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -168,7 +169,7 @@ int cmio_udp_socket_broadcast(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:122 */
+/* UdpSocket::set_multicast_loop_v4 — idl/udp_socket.yaml:124 */
 int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -178,7 +179,7 @@ int cmio_udp_socket_set_multicast_loop_v4(cmio_udp_socket *sock, bool enabled)
                                 enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:130 */
+/* UdpSocket::multicast_loop_v4 — idl/udp_socket.yaml:132 */
 int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -193,7 +194,7 @@ int cmio_udp_socket_multicast_loop_v4(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:138 */
+/* UdpSocket::set_multicast_ttl_v4 — idl/udp_socket.yaml:140 */
 int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -205,7 +206,7 @@ int cmio_udp_socket_set_multicast_ttl_v4(cmio_udp_socket *sock, uint32_t ttl)
                                 (int)ttl);
 }
 
-/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:146 */
+/* UdpSocket::multicast_ttl_v4 — idl/udp_socket.yaml:148 */
 int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -220,7 +221,7 @@ int cmio_udp_socket_multicast_ttl_v4(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:154 */
+/* UdpSocket::set_multicast_loop_v6 — idl/udp_socket.yaml:156 */
 int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
 {
     if (sock == NULL)
@@ -230,7 +231,7 @@ int cmio_udp_socket_set_multicast_loop_v6(cmio_udp_socket *sock, bool enabled)
                                  enabled ? 1 : 0);
 }
 
-/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:162 */
+/* UdpSocket::multicast_loop_v6 — idl/udp_socket.yaml:164 */
 int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -245,7 +246,7 @@ int cmio_udp_socket_multicast_loop_v6(const cmio_udp_socket *sock, bool *enabled
     return 0;
 }
 
-/* UdpSocket::set_ttl — idl/udp_socket.yaml:170 */
+/* UdpSocket::set_ttl — idl/udp_socket.yaml:172 */
 int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
 {
     if (sock == NULL)
@@ -256,7 +257,7 @@ int cmio_udp_socket_set_ttl(cmio_udp_socket *sock, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&sock->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* UdpSocket::ttl — idl/udp_socket.yaml:178 */
+/* UdpSocket::ttl — idl/udp_socket.yaml:180 */
 int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
 {
     if (sock == NULL || ttl == NULL)
@@ -270,7 +271,7 @@ int cmio_udp_socket_ttl(const cmio_udp_socket *sock, uint32_t *ttl)
     return 0;
 }
 
-/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:186 */
+/* UdpSocket::join_multicast_v4 — idl/udp_socket.yaml:188 */
 int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                       const struct in_addr *interface)
 {
@@ -280,7 +281,7 @@ int cmio_udp_socket_join_multicast_v4(cmio_udp_socket *sock, const struct in_add
     return cmio__multicast_v4(cmio__source_fd(&sock->src), IP_ADD_MEMBERSHIP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:195 */
+/* UdpSocket::leave_multicast_v4 — idl/udp_socket.yaml:197 */
 int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_addr *multiaddr,
                                        const struct in_addr *interface)
 {
@@ -291,7 +292,7 @@ int cmio_udp_socket_leave_multicast_v4(cmio_udp_socket *sock, const struct in_ad
                               interface);
 }
 
-/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:204 */
+/* UdpSocket::join_multicast_v6 — idl/udp_socket.yaml:206 */
 int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                       uint32_t interface)
 {
@@ -301,7 +302,7 @@ int cmio_udp_socket_join_multicast_v6(cmio_udp_socket *sock, const struct in6_ad
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_JOIN_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:213 */
+/* UdpSocket::leave_multicast_v6 — idl/udp_socket.yaml:215 */
 int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_addr *multiaddr,
                                        uint32_t interface)
 {
@@ -311,7 +312,7 @@ int cmio_udp_socket_leave_multicast_v6(cmio_udp_socket *sock, const struct in6_a
     return cmio__multicast_v6(cmio__source_fd(&sock->src), IPV6_LEAVE_GROUP, multiaddr, interface);
 }
 
-/* UdpSocket::only_v6 — idl/udp_socket.yaml:222 */
+/* UdpSocket::only_v6 — idl/udp_socket.yaml:224 */
 int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
 {
     if (sock == NULL || enabled == NULL)
@@ -325,7 +326,7 @@ int cmio_udp_socket_only_v6(const cmio_udp_socket *sock, bool *enabled)
     return 0;
 }
 
-/* UdpSocket::take_error — idl/udp_socket.yaml:230 */
+/* UdpSocket::take_error — idl/udp_socket.yaml:232 */
 int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
 {
     if (sock == NULL || error == NULL)
@@ -339,7 +340,7 @@ int cmio_udp_socket_take_error(const cmio_udp_socket *sock, int *error)
     return 0;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:239 */
+/* none (cmio extension) — idl/udp_socket.yaml:241 */
 int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))
@@ -351,7 +352,7 @@ int cmio_udp_socket_send_batch(cmio_udp_socket *sock, const cmio_udp_msg *msgs, 
     return n;
 }
 
-/* none (cmio extension) — idl/udp_socket.yaml:255 */
+/* none (cmio extension) — idl/udp_socket.yaml:257 */
 int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t count)
 {
     if (sock == NULL || (msgs == NULL && count != 0))
@@ -363,7 +364,7 @@ int cmio_udp_socket_recv_batch(cmio_udp_socket *sock, cmio_udp_msg *msgs, size_t
     return n;
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_udp_socket_from_fd(cmio_udp_socket *sock, int fd)
 {
     if (sock == NULL)
@@ -375,7 +376,7 @@ int cmio_udp_socket_from_fd(cmio_udp_socket *sock, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_udp_socket_as_fd(const cmio_udp_socket *sock)
 {
     if (sock == NULL)
@@ -384,7 +385,7 @@ int cmio_udp_socket_as_fd(const cmio_udp_socket *sock)
     return cmio__source_fd(&sock->src) >= 0 ? cmio__source_fd(&sock->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_udp_socket_into_fd(cmio_udp_socket *sock)
 {
     if (sock == NULL)
@@ -393,7 +394,7 @@ int cmio_udp_socket_into_fd(cmio_udp_socket *sock)
     return cmio__source_release(&sock->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_udp_socket_register(cmio_udp_socket *sock, cmio_registry *registry, cmio_token token,
                              cmio_interest interest)
 {
@@ -403,7 +404,7 @@ int cmio_udp_socket_register(cmio_udp_socket *sock, cmio_registry *registry, cmi
     return cmio__source_register(&sock->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_udp_socket_reregister(cmio_udp_socket *sock, cmio_registry *registry, cmio_token token,
                                cmio_interest interest)
 {
@@ -413,7 +414,7 @@ int cmio_udp_socket_reregister(cmio_udp_socket *sock, cmio_registry *registry, c
     return cmio__source_reregister(&sock->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_udp_socket_deregister(cmio_udp_socket *sock, cmio_registry *registry)
 {
     if (sock == NULL || registry == NULL)
@@ -422,7 +423,7 @@ int cmio_udp_socket_deregister(cmio_udp_socket *sock, cmio_registry *registry)
     return cmio__source_deregister(&sock->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_udp_socket_close(cmio_udp_socket *sock)
 {
     if (sock == NULL)

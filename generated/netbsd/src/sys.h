@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: netbsd.
  * Change the IDL (or the template) and run `make generate`. */
 /* The platform layer of the wrappers: how sockets are made non-blocking and close-on-exec, how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/tcp_stream.yaml by codegen/generate.py — do not edit. Platform: openbsd.
  * Change the IDL (or the template) and run `make generate`. */
 #include "sys.h"
@@ -13,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* TcpStream::connect — idl/tcp_stream.yaml:10 */
+/* TcpStream::connect — idl/tcp_stream.yaml:11 */
 int cmio_tcp_stream_connect(cmio_tcp_stream *stream, const cmio_sockaddr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -40,7 +41,7 @@ fail:
     return rc;
 }
 
-/* TcpStream::peer_addr — idl/tcp_stream.yaml:26 */
+/* TcpStream::peer_addr — idl/tcp_stream.yaml:27 */
 int cmio_tcp_stream_peer_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -49,7 +50,7 @@ int cmio_tcp_stream_peer_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr
     return cmio__getname(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* TcpStream::local_addr — idl/tcp_stream.yaml:37 */
+/* TcpStream::local_addr — idl/tcp_stream.yaml:39 */
 int cmio_tcp_stream_local_addr(const cmio_tcp_stream *stream, cmio_sockaddr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -58,7 +59,7 @@ int cmio_tcp_stream_local_addr(const cmio_tcp_stream *stream, cmio_sockaddr *add
     return cmio__getname(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* TcpStream::shutdown — idl/tcp_stream.yaml:48 */
+/* TcpStream::shutdown — idl/tcp_stream.yaml:50 */
 int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -70,7 +71,7 @@ int cmio_tcp_stream_shutdown(cmio_tcp_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* TcpStream::set_nodelay — idl/tcp_stream.yaml:57 */
+/* TcpStream::set_nodelay — idl/tcp_stream.yaml:59 */
 int cmio_tcp_stream_set_nodelay(cmio_tcp_stream *stream, bool nodelay)
 {
     if (stream == NULL)
@@ -80,7 +81,7 @@ int cmio_tcp_stream_set_nodelay(cmio_tcp_stream *stream, bool nodelay)
                                  nodelay ? 1 : 0);
 }
 
-/* TcpStream::nodelay — idl/tcp_stream.yaml:67 */
+/* TcpStream::nodelay — idl/tcp_stream.yaml:69 */
 int cmio_tcp_stream_nodelay(const cmio_tcp_stream *stream, bool *nodelay)
 {
     if (stream == NULL || nodelay == NULL)
@@ -94,7 +95,7 @@ int cmio_tcp_stream_nodelay(const cmio_tcp_stream *stream, bool *nodelay)
     return 0;
 }
 
-/* TcpStream::set_ttl — idl/tcp_stream.yaml:78 */
+/* TcpStream::set_ttl — idl/tcp_stream.yaml:80 */
 int cmio_tcp_stream_set_ttl(cmio_tcp_stream *stream, uint32_t ttl)
 {
     if (stream == NULL)
@@ -105,7 +106,7 @@ int cmio_tcp_stream_set_ttl(cmio_tcp_stream *stream, uint32_t ttl)
     return cmio__sockopt_set_int(cmio__source_fd(&stream->src), IPPROTO_IP, IP_TTL, (int)ttl);
 }
 
-/* TcpStream::ttl — idl/tcp_stream.yaml:88 */
+/* TcpStream::ttl — idl/tcp_stream.yaml:90 */
 int cmio_tcp_stream_ttl(const cmio_tcp_stream *stream, uint32_t *ttl)
 {
     if (stream == NULL || ttl == NULL)
@@ -119,7 +120,7 @@ int cmio_tcp_stream_ttl(const cmio_tcp_stream *stream, uint32_t *ttl)
     return 0;
 }
 
-/* TcpStream::take_error — idl/tcp_stream.yaml:99 */
+/* TcpStream::take_error — idl/tcp_stream.yaml:101 */
 int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -133,28 +134,28 @@ int cmio_tcp_stream_take_error(const cmio_tcp_stream *stream, int *error)
     return 0;
 }
 
-/* TcpStream::peek — idl/tcp_stream.yaml:112 */
+/* TcpStream::peek — idl/tcp_stream.yaml:114 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_peek)(cmio_tcp_stream *stream, void *buf, size_t len)
 {
     return cmio__tcp_stream_peek(stream, buf, len);
 }
 
-/* TcpStream::read — idl/tcp_stream.yaml:126 */
+/* TcpStream::read — idl/tcp_stream.yaml:128 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_read)(cmio_tcp_stream *stream, void *buf, size_t len)
 {
     return cmio__tcp_stream_read(stream, buf, len);
 }
 
-/* TcpStream::write — idl/tcp_stream.yaml:140 */
+/* TcpStream::write — idl/tcp_stream.yaml:142 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_tcp_stream_write)(cmio_tcp_stream *stream, const void *buf, size_t len)
 {
     return cmio__tcp_stream_write(stream, buf, len);
 }
 
-/* TcpStream::readv — idl/tcp_stream.yaml:153 */
+/* TcpStream::readv — idl/tcp_stream.yaml:155 */
 ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -166,7 +167,7 @@ ssize_t cmio_tcp_stream_readv(cmio_tcp_stream *stream, const struct iovec *iov, 
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* TcpStream::writev — idl/tcp_stream.yaml:165 */
+/* TcpStream::writev — idl/tcp_stream.yaml:167 */
 ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -183,7 +184,7 @@ ssize_t cmio_tcp_stream_writev(cmio_tcp_stream *stream, const struct iovec *iov,
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_tcp_stream_from_fd(cmio_tcp_stream *stream, int fd)
 {
     if (stream == NULL)
@@ -193,7 +194,7 @@ int cmio_tcp_stream_from_fd(cmio_tcp_stream *stream, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_tcp_stream_as_fd(const cmio_tcp_stream *stream)
 {
     if (stream == NULL)
@@ -202,7 +203,7 @@ int cmio_tcp_stream_as_fd(const cmio_tcp_stream *stream)
     return cmio__source_fd(&stream->src) >= 0 ? cmio__source_fd(&stream->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_tcp_stream_into_fd(cmio_tcp_stream *stream)
 {
     if (stream == NULL)
@@ -211,7 +212,7 @@ int cmio_tcp_stream_into_fd(cmio_tcp_stream *stream)
     return cmio__source_release(&stream->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_tcp_stream_register(cmio_tcp_stream *stream, cmio_registry *registry, cmio_token token,
                              cmio_interest interest)
 {
@@ -221,7 +222,7 @@ int cmio_tcp_stream_register(cmio_tcp_stream *stream, cmio_registry *registry, c
     return cmio__source_register(&stream->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_tcp_stream_reregister(cmio_tcp_stream *stream, cmio_registry *registry, cmio_token token,
                                cmio_interest interest)
 {
@@ -231,7 +232,7 @@ int cmio_tcp_stream_reregister(cmio_tcp_stream *stream, cmio_registry *registry,
     return cmio__source_reregister(&stream->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_tcp_stream_deregister(cmio_tcp_stream *stream, cmio_registry *registry)
 {
     if (stream == NULL || registry == NULL)
@@ -240,7 +241,7 @@ int cmio_tcp_stream_deregister(cmio_tcp_stream *stream, cmio_registry *registry)
     return cmio__source_deregister(&stream->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_tcp_stream_close(cmio_tcp_stream *stream)
 {
     if (stream == NULL)

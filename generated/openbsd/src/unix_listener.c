@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/unix_listener.yaml by codegen/generate.py — do not edit. Platform: openbsd.
  * Change the IDL (or the template) and run `make generate`. */
 #include "sys.h"
@@ -13,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixListener::bind — idl/unix_listener.yaml:10 */
+/* UnixListener::bind — idl/unix_listener.yaml:11 */
 int cmio_unix_listener_bind(cmio_unix_listener *listener, const char *path)
 {
     if (listener == NULL || path == NULL)
@@ -45,7 +46,7 @@ fail:
     return rc;
 }
 
-/* UnixListener::bind_addr — idl/unix_listener.yaml:22 */
+/* UnixListener::bind_addr — idl/unix_listener.yaml:23 */
 int cmio_unix_listener_bind_addr(cmio_unix_listener *listener, const cmio_unix_addr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -75,7 +76,7 @@ fail:
     return rc;
 }
 
-/* UnixListener::accept — idl/unix_listener.yaml:32 */
+/* UnixListener::accept — idl/unix_listener.yaml:33 */
 int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *stream,
                               cmio_unix_addr *peer)
 {
@@ -95,7 +96,7 @@ int cmio_unix_listener_accept(cmio_unix_listener *listener, cmio_unix_stream *st
     return 0;
 }
 
-/* UnixListener::local_addr — idl/unix_listener.yaml:42 */
+/* UnixListener::local_addr — idl/unix_listener.yaml:43 */
 int cmio_unix_listener_local_addr(const cmio_unix_listener *listener, cmio_unix_addr *addr)
 {
     if (listener == NULL || addr == NULL)
@@ -104,7 +105,7 @@ int cmio_unix_listener_local_addr(const cmio_unix_listener *listener, cmio_unix_
     return cmio__getname_unix(cmio__source_fd(&listener->src), false, addr);
 }
 
-/* UnixListener::take_error — idl/unix_listener.yaml:50 */
+/* UnixListener::take_error — idl/unix_listener.yaml:51 */
 int cmio_unix_listener_take_error(const cmio_unix_listener *listener, int *error)
 {
     if (listener == NULL || error == NULL)
@@ -118,7 +119,7 @@ int cmio_unix_listener_take_error(const cmio_unix_listener *listener, int *error
     return 0;
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_unix_listener_from_fd(cmio_unix_listener *listener, int fd)
 {
     if (listener == NULL)
@@ -128,7 +129,7 @@ int cmio_unix_listener_from_fd(cmio_unix_listener *listener, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_unix_listener_as_fd(const cmio_unix_listener *listener)
 {
     if (listener == NULL)
@@ -137,7 +138,7 @@ int cmio_unix_listener_as_fd(const cmio_unix_listener *listener)
     return cmio__source_fd(&listener->src) >= 0 ? cmio__source_fd(&listener->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_unix_listener_into_fd(cmio_unix_listener *listener)
 {
     if (listener == NULL)
@@ -146,7 +147,7 @@ int cmio_unix_listener_into_fd(cmio_unix_listener *listener)
     return cmio__source_release(&listener->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_unix_listener_register(cmio_unix_listener *listener, cmio_registry *registry,
                                 cmio_token token, cmio_interest interest)
 {
@@ -156,7 +157,7 @@ int cmio_unix_listener_register(cmio_unix_listener *listener, cmio_registry *reg
     return cmio__source_register(&listener->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_unix_listener_reregister(cmio_unix_listener *listener, cmio_registry *registry,
                                   cmio_token token, cmio_interest interest)
 {
@@ -166,7 +167,7 @@ int cmio_unix_listener_reregister(cmio_unix_listener *listener, cmio_registry *r
     return cmio__source_reregister(&listener->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_unix_listener_deregister(cmio_unix_listener *listener, cmio_registry *registry)
 {
     if (listener == NULL || registry == NULL)
@@ -175,7 +176,7 @@ int cmio_unix_listener_deregister(cmio_unix_listener *listener, cmio_registry *r
     return cmio__source_deregister(&listener->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_unix_listener_close(cmio_unix_listener *listener)
 {
     if (listener == NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/unix_stream.yaml by codegen/generate.py — do not edit. Platform: openbsd.
  * Change the IDL (or the template) and run `make generate`. */
 #include "sys.h"
@@ -13,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* UnixStream::connect — idl/unix_stream.yaml:10 */
+/* UnixStream::connect — idl/unix_stream.yaml:11 */
 int cmio_unix_stream_connect(cmio_unix_stream *stream, const char *path)
 {
     if (stream == NULL || path == NULL)
@@ -42,7 +43,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::connect_addr — idl/unix_stream.yaml:22 */
+/* UnixStream::connect_addr — idl/unix_stream.yaml:23 */
 int cmio_unix_stream_connect_addr(cmio_unix_stream *stream, const cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -69,7 +70,7 @@ fail:
     return rc;
 }
 
-/* UnixStream::pair — idl/unix_stream.yaml:31 */
+/* UnixStream::pair — idl/unix_stream.yaml:32 */
 int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
 {
     if (stream == NULL || other == NULL)
@@ -84,7 +85,7 @@ int cmio_unix_stream_pair(cmio_unix_stream *stream, cmio_unix_stream *other)
     return 0;
 }
 
-/* UnixStream::local_addr — idl/unix_stream.yaml:39 */
+/* UnixStream::local_addr — idl/unix_stream.yaml:40 */
 int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -93,7 +94,7 @@ int cmio_unix_stream_local_addr(const cmio_unix_stream *stream, cmio_unix_addr *
     return cmio__getname_unix(cmio__source_fd(&stream->src), false, addr);
 }
 
-/* UnixStream::peer_addr — idl/unix_stream.yaml:47 */
+/* UnixStream::peer_addr — idl/unix_stream.yaml:48 */
 int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *addr)
 {
     if (stream == NULL || addr == NULL)
@@ -102,7 +103,7 @@ int cmio_unix_stream_peer_addr(const cmio_unix_stream *stream, cmio_unix_addr *a
     return cmio__getname_unix(cmio__source_fd(&stream->src), true, addr);
 }
 
-/* UnixStream::take_error — idl/unix_stream.yaml:55 */
+/* UnixStream::take_error — idl/unix_stream.yaml:57 */
 int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
 {
     if (stream == NULL || error == NULL)
@@ -116,7 +117,7 @@ int cmio_unix_stream_take_error(const cmio_unix_stream *stream, int *error)
     return 0;
 }
 
-/* UnixStream::shutdown — idl/unix_stream.yaml:62 */
+/* UnixStream::shutdown — idl/unix_stream.yaml:64 */
 int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
 {
     if (stream == NULL)
@@ -128,21 +129,21 @@ int cmio_unix_stream_shutdown(cmio_unix_stream *stream, cmio_shutdown how)
     return shutdown(cmio__source_fd(&stream->src), how_) < 0 ? -errno : 0;
 }
 
-/* UnixStream::read — idl/unix_stream.yaml:69 */
+/* UnixStream::read — idl/unix_stream.yaml:71 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_read)(cmio_unix_stream *stream, void *buf, size_t len)
 {
     return cmio__unix_stream_read(stream, buf, len);
 }
 
-/* UnixStream::write — idl/unix_stream.yaml:78 */
+/* UnixStream::write — idl/unix_stream.yaml:80 */
 /* The body is the header's inline fast path (parenthesised name: not the macro). */
 ssize_t(cmio_unix_stream_write)(cmio_unix_stream *stream, const void *buf, size_t len)
 {
     return cmio__unix_stream_write(stream, buf, len);
 }
 
-/* UnixStream::readv — idl/unix_stream.yaml:87 */
+/* UnixStream::readv — idl/unix_stream.yaml:89 */
 ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -154,7 +155,7 @@ ssize_t cmio_unix_stream_readv(cmio_unix_stream *stream, const struct iovec *iov
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_READABLE);
 }
 
-/* UnixStream::writev — idl/unix_stream.yaml:96 */
+/* UnixStream::writev — idl/unix_stream.yaml:98 */
 ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *iov, int iovcnt)
 {
     if (stream == NULL || (iov == NULL && iovcnt != 0))
@@ -171,7 +172,7 @@ ssize_t cmio_unix_stream_writev(cmio_unix_stream *stream, const struct iovec *io
     return cmio__source_did_io(&stream->src, n < 0 ? -errno : n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:105 */
+/* none (cmio extension) — idl/unix_stream.yaml:107 */
 ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, size_t len,
                                   const int *fds, size_t nfds)
 {
@@ -183,7 +184,7 @@ ssize_t cmio_unix_stream_send_fds(cmio_unix_stream *stream, const void *buf, siz
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_WRITABLE);
 }
 
-/* none (cmio extension) — idl/unix_stream.yaml:118 */
+/* none (cmio extension) — idl/unix_stream.yaml:120 */
 ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t len, cmio_fd_buf *fds)
 {
     if (stream == NULL || fds == NULL || (buf == NULL && len != 0))
@@ -193,7 +194,7 @@ ssize_t cmio_unix_stream_recv_fds(cmio_unix_stream *stream, void *buf, size_t le
     return cmio__source_did_io(&stream->src, n, CMIO_INTEREST_READABLE);
 }
 
-/* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:131 */
+/* none (std's UnixStream::peer_cred) — idl/unix_stream.yaml:133 */
 int cmio_unix_stream_peer_cred(const cmio_unix_stream *stream, cmio_peer_cred *cred)
 {
     if (stream == NULL || cred == NULL)
@@ -202,7 +203,7 @@ int cmio_unix_stream_peer_cred(const cmio_unix_stream *stream, cmio_peer_cred *c
     return cmio__peer_cred(cmio__source_fd(&stream->src), cred);
 }
 
-/* FromRawFd::from_raw_fd — idl/source.yaml:6 */
+/* FromRawFd::from_raw_fd — idl/source.yaml:7 */
 int cmio_unix_stream_from_fd(cmio_unix_stream *stream, int fd)
 {
     if (stream == NULL)
@@ -212,7 +213,7 @@ int cmio_unix_stream_from_fd(cmio_unix_stream *stream, int fd)
     return rc;
 }
 
-/* AsRawFd::as_raw_fd — idl/source.yaml:18 */
+/* AsRawFd::as_raw_fd — idl/source.yaml:19 */
 int cmio_unix_stream_as_fd(const cmio_unix_stream *stream)
 {
     if (stream == NULL)
@@ -221,7 +222,7 @@ int cmio_unix_stream_as_fd(const cmio_unix_stream *stream)
     return cmio__source_fd(&stream->src) >= 0 ? cmio__source_fd(&stream->src) : -EBADF;
 }
 
-/* IntoRawFd::into_raw_fd — idl/source.yaml:25 */
+/* IntoRawFd::into_raw_fd — idl/source.yaml:26 */
 int cmio_unix_stream_into_fd(cmio_unix_stream *stream)
 {
     if (stream == NULL)
@@ -230,7 +231,7 @@ int cmio_unix_stream_into_fd(cmio_unix_stream *stream)
     return cmio__source_release(&stream->src);
 }
 
-/* Registry::register — idl/source.yaml:34 */
+/* Registry::register — idl/source.yaml:35 */
 int cmio_unix_stream_register(cmio_unix_stream *stream, cmio_registry *registry, cmio_token token,
                               cmio_interest interest)
 {
@@ -240,7 +241,7 @@ int cmio_unix_stream_register(cmio_unix_stream *stream, cmio_registry *registry,
     return cmio__source_register(&stream->src, registry, token, interest);
 }
 
-/* Registry::reregister — idl/source.yaml:52 */
+/* Registry::reregister — idl/source.yaml:53 */
 int cmio_unix_stream_reregister(cmio_unix_stream *stream, cmio_registry *registry, cmio_token token,
                                 cmio_interest interest)
 {
@@ -250,7 +251,7 @@ int cmio_unix_stream_reregister(cmio_unix_stream *stream, cmio_registry *registr
     return cmio__source_reregister(&stream->src, registry, token, interest);
 }
 
-/* Registry::deregister — idl/source.yaml:70 */
+/* Registry::deregister — idl/source.yaml:71 */
 int cmio_unix_stream_deregister(cmio_unix_stream *stream, cmio_registry *registry)
 {
     if (stream == NULL || registry == NULL)
@@ -259,7 +260,7 @@ int cmio_unix_stream_deregister(cmio_unix_stream *stream, cmio_registry *registr
     return cmio__source_deregister(&stream->src, registry);
 }
 
-/* Drop — idl/source.yaml:82 */
+/* Drop — idl/source.yaml:83 */
 int cmio_unix_stream_close(cmio_unix_stream *stream)
 {
     if (stream == NULL)

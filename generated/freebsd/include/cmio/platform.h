@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: freebsd.
  * Change the IDL (or the template) and run `make generate`. */
 #ifndef CMIO_PLATFORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from the files in idl/ by codegen/generate.py — do not edit. Platform: macos.
  * Change the IDL (or the template) and run `make generate`. */
 /* The umbrella header: #include <cmio/cmio.h> and link with -lcmio. */
@@ -6,6 +7,7 @@
 
 #include <cmio/platform.h>
 #include <cmio/common.h>
+#include <cmio/version.h>
 #include <cmio/error.h>
 #include <cmio/addr.h>
 #include <cmio/poll.h>
