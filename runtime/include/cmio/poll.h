@@ -131,7 +131,12 @@ CMIO_API const cmio_event *cmio_events_next(const cmio_events *events, const cmi
  *                                                        (not Linux) only POLLHUP
  *   write_closed  EPOLLHUP, or EPOLLOUT with EPOLLERR, or EPOLLERR alone; poll: the same
  *   priority      EPOLLPRI                               poll: POLLPRI
- *   aio, lio      always false on epoll and poll (mio: FreeBSD kqueue only) */
+ *   aio, lio      always false on epoll and poll (mio: FreeBSD kqueue only)
+ * kqueue (mio's kqueue mapping): each event is one filter's, so a source registered READABLE |
+ * WRITABLE may give two events with its token in one poll. readable: EVFILT_READ (or the waker's
+ * EVFILT_USER); writable: EVFILT_WRITE; error: EV_ERROR, or EV_EOF with an errno in fflags;
+ * read_closed / write_closed: EV_EOF on the read / write filter; priority: never; aio / lio:
+ * EVFILT_AIO / EVFILT_LIO. */
 
 /* The token the source was registered with. */
 CMIO_API cmio_token cmio_event_token(const cmio_event *event);
