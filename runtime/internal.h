@@ -59,7 +59,12 @@ struct cmio_selector {
 
 extern const struct cmio_backend cmio__backend_epoll;
 extern const struct cmio_backend cmio__backend_poll;
+extern const struct cmio_backend cmio__backend_kqueue;
 extern const struct cmio_backend cmio__backend_afd;
+#if CMIO_BACKEND_KQUEUE
+/* The kqueue fd of a kqueue selector (for the EVFILT_USER waker), or -ENOTSUP for another one. */
+int cmio__kqueue_fd(struct cmio_selector *sel);
+#endif
 #if CMIO_BACKEND_EPOLL
 /* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
 void cmio__epoll_disable_pwait2(void);
@@ -77,10 +82,20 @@ struct cmio_waker_ops {
     int (*open)(int *rfd, int *wfd);
     /* Makes rfd readable; never blocks, never loses a wake (drains a full pipe first). */
     int (*wake)(int rfd, int wfd);
+    /* Optional, for a waker that is an event of the selector itself rather than an fd (kqueue's
+     * EVFILT_USER): then attach, trigger and detach replace open and wake, and nothing is
+     * registered with the backend's add. attach adds the event under token to sel and sets *rfd,
+     * *wfd to what trigger and detach get (waker.c closes neither); trigger is wake's equivalent
+     * (it gets the token again: a kqueue change rewrites the event's udata); detach removes the
+     * event when the waker is freed. */
+    int (*attach)(struct cmio_selector *sel, cmio_token token, int *rfd, int *wfd);
+    int (*trigger)(int rfd, int wfd, cmio_token token);
+    void (*detach)(int rfd, int wfd);
 };
 
 extern const struct cmio_waker_ops cmio__waker_eventfd;
 extern const struct cmio_waker_ops cmio__waker_pipe;
+extern const struct cmio_waker_ops cmio__waker_kqueue;
 
 /* The waker kind this process uses: the platform default, or CMIO_WAKER (read once). */
 const struct cmio_waker_ops *cmio__waker(void);
@@ -178,6 +193,14 @@ typedef struct {
 #define CMIO__EV_RDHUP 0
 #endif
 #endif
+
+/* Private event bits, above every epoll and poll(2) bit. The kqueue backend translates each
+ * kevent into the bits above plus these (backend_kqueue.c), as mio's kqueue selector maps it:
+ * with CMIO__EV_KQUEUE set, read_closed / write_closed are EV_EOF on the read / write filter. */
+#define CMIO__EV_KQUEUE ((uint32_t)1 << 16) /* the event is a translated kevent */
+#define CMIO__EV_EOF ((uint32_t)1 << 17)    /* EV_EOF on the event's filter */
+#define CMIO__EV_AIO ((uint32_t)1 << 18)    /* EVFILT_AIO */
+#define CMIO__EV_LIO ((uint32_t)1 << 19)    /* EVFILT_LIO */
 
 struct cmio_events {
     size_t len;

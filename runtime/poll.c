@@ -20,6 +20,9 @@ const struct cmio_backend *cmio__backend(void)
 #if CMIO_BACKEND_POLL
         &cmio__backend_poll,
 #endif
+#if CMIO_BACKEND_KQUEUE
+        &cmio__backend_kqueue,
+#endif
 #if CMIO_BACKEND_AFD
         &cmio__backend_afd,
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int cmio__unix_addr_check(const cmio_unix_addr *addr)
@@ -41,6 +42,23 @@ int cmio__peer_cred(int fd, cmio_peer_cred *out)
     out->pid = cred.pid;
     out->uid = cred.uid;
     out->gid = cred.gid;
+    return 0;
+#elif CMIO_PEER_CRED_SOCKPEERCRED
+    struct sockpeercred cred; /* OpenBSD: SO_PEERCRED, another struct */
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -errno;
+    out->pid = cred.pid;
+    out->uid = cred.uid;
+    out->gid = cred.gid;
+    return 0;
+#elif CMIO_PEER_CRED_LOCAL_PEERPID
+    /* macOS: getpeereid, and the pid from LOCAL_PEERPID (as Rust's std reads them). */
+    if (getpeereid(fd, &out->uid, &out->gid) < 0)
+        return -errno;
+    pid_t pid;
+    socklen_t len = sizeof(pid);
+    out->pid = getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &pid, &len) == 0 ? pid : -1;
     return 0;
 #elif CMIO_PEER_CRED_GETPEEREID
     if (getpeereid(fd, &out->uid, &out->gid) < 0)

@@ -2,6 +2,8 @@
 /* cmio runtime — Waker (mio's Waker): an fd registered READABLE under the waker's token that
  * cmio_waker_wake() makes readable from any thread. The kind (eventfd, pipe) comes from the
  * platform table, or CMIO_WAKER; each kind is one small file (waker_eventfd.c, waker_pipe.c).
+ * A kind with `attach` (kqueue's EVFILT_USER, waker_kqueue.c) is an event of the selector itself:
+ * no fd is opened, registered or closed for it.
  *
  * Wakes that arrive before the poll runs coalesce into one event. wake() is one write(2): it may be
  * called from a signal handler. On backends that re-arm (poll(2)) the waker is registered with the
@@ -20,6 +22,7 @@ struct cmio_waker {
     cmio_io_source src; /* the read end (the eventfd itself for eventfd) */
     int wfd;            /* the end wake() writes */
     const struct cmio_waker_ops *ops;
+    cmio_token token; /* for wakers with attach (their trigger needs it) */
 };
 
 const struct cmio_waker_ops *cmio__waker(void)
@@ -30,6 +33,9 @@ const struct cmio_waker_ops *cmio__waker(void)
 #endif
 #if CMIO_WAKER_PIPE
         &cmio__waker_pipe,
+#endif
+#if CMIO_WAKER_KQUEUE
+        &cmio__waker_kqueue,
 #endif
     };
     const char *want = getenv("CMIO_WAKER");
@@ -58,15 +64,29 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
     if (waker == NULL)
         return -ENOMEM;
     waker->ops = ops;
+    waker->token = token;
+    struct cmio_selector *sel = registry->sel;
     int rfd;
-    int r = ops->open(&rfd, &waker->wfd);
+    int r;
+    if (ops->attach != NULL) {
+        r = ops->attach(sel, token, &rfd, &waker->wfd);
+        if (r < 0) {
+            free(waker);
+            return r;
+        }
+        cmio__source_init(&waker->src, rfd); /* not owned: cmio_waker_free() detaches */
+        cmio__selector_ref(sel);
+        waker->src.sel = sel; /* only to keep the selector alive */
+        *out = waker;
+        return 0;
+    }
+    r = ops->open(&rfd, &waker->wfd);
     if (r < 0) {
         free(waker);
         return r;
     }
     cmio__source_init(&waker->src, rfd);
     /* Registered directly (not through the user-facing checks) with the internal waker bit. */
-    struct cmio_selector *sel = registry->sel;
     r = sel->be->add(sel, rfd, token, CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER);
     if (r < 0) {
         cmio_waker_free(waker);
@@ -82,8 +102,10 @@ int cmio_waker_wake(cmio_waker *waker)
 {
     if (waker == NULL || !cmio__source_open(&waker->src))
         return -EINVAL;
-    /* Only a write(2) (and, for a full pipe, reads): async-signal-safe on every backend, since
-     * backends that re-arm keep a waker armed and drain it themselves. */
+    /* Only a write(2) (and, for a full pipe, reads), or one kevent(2): async-signal-safe on every
+     * backend, since backends that re-arm keep a waker armed and drain it themselves. */
+    if (waker->ops->attach != NULL)
+        return waker->ops->trigger(cmio__source_fd(&waker->src), waker->wfd, waker->token);
     return waker->ops->wake(cmio__source_fd(&waker->src), waker->wfd);
 }
 
@@ -91,6 +113,12 @@ void cmio_waker_free(cmio_waker *waker)
 {
     if (waker == NULL)
         return;
+    if (waker->ops->attach != NULL) {
+        waker->ops->detach(cmio__source_fd(&waker->src), waker->wfd);
+        cmio__selector_unref(waker->src.sel);
+        free(waker);
+        return;
+    }
     if (waker->wfd != cmio__source_fd(&waker->src))
         close(waker->wfd);
     (void)cmio__source_close(&waker->src); /* -EBADF when already empty: nothing to do */

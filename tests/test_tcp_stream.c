@@ -256,7 +256,7 @@ static void check_connect_refused(int family)
 
     int err = 0;
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
-    assert_int_equal(err, -ECONNREFUSED);
+    assert_int_equal(err, test_pending_error(-ECONNREFUSED));
     /* take_error clears it. */
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
     test_assert_error_cleared(err, -ECONNREFUSED);
@@ -547,7 +547,11 @@ static void test_shutdown_both(void **state)
 #ifndef _WIN32 /* no event for the socket's own shutdown on Windows (see test_shutdown_read) */
     const cmio_event *e = tcp_wait_token(poll, events, TCP_TOK_CLIENT);
     assert_true(cmio_event_is_read_closed(e));
-    assert_true(cmio_event_is_write_closed(e));
+    /* kqueue: write_closed is the write filter's EV_EOF, and only READABLE is registered. */
+    if (test_backend_is("kqueue"))
+        assert_false(cmio_event_is_write_closed(e));
+    else
+        assert_true(cmio_event_is_write_closed(e));
 #endif
     char buf[16];
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 0);
@@ -931,6 +935,11 @@ static void sigpipe_default(sigpipe_saved *old)
  * SIGPIPE (blocked here and consumed), so the checks above would have caught a missing flag. */
 static void check_raw_send_raises_sigpipe(int fd)
 {
+#ifdef SO_NOSIGPIPE
+    /* Where cmio sets SO_NOSIGPIPE on its sockets (macOS), the control needs it off. */
+    int off = 0;
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &off, sizeof off), 0);
+#endif
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
@@ -941,8 +950,9 @@ static void check_raw_send_raises_sigpipe(int fd)
     sigset_t pending;
     assert_int_equal(sigpending(&pending), 0);
     assert_true(sigismember(&pending, SIGPIPE));
-    const struct timespec zero = {0, 0};
-    assert_int_equal(sigtimedwait(&set, NULL, &zero), SIGPIPE);
+    int sig = 0; /* pending, so sigwait returns at once (sigtimedwait is not everywhere) */
+    assert_int_equal(sigwait(&set, &sig), 0);
+    assert_int_equal(sig, SIGPIPE);
     assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
 }
 
@@ -1014,7 +1024,7 @@ static void test_write_after_reset(void **state)
     else
         assert_true(err == 0 || err == -ECONNRESET);
 #else
-    assert_int_equal(err, -ECONNRESET);
+    assert_int_equal(err, test_pending_error(-ECONNRESET));
     assert_int_equal(cmio_tcp_stream_take_error(&c, &err), 0);
     assert_int_equal(err, 0);
 #endif
@@ -1316,9 +1326,11 @@ static void test_register_reregister_deregister(void **state)
     /* Both interests under token 3. */
     assert_int_equal(
         cmio_tcp_stream_reregister(&c, reg, 3, CMIO_INTEREST_READABLE | CMIO_INTEREST_WRITABLE), 0);
-    e = tcp_wait_token(poll, events, 3);
-    assert_true(cmio_event_is_readable(e));
-    assert_true(cmio_event_is_writable(e));
+    /* (On kqueue, two events with token 3: the read and the write filter's.) */
+    assert_non_null(tcp_wait_token(poll, events, 3));
+    struct test_readiness rd = test_token_readiness(events, 3);
+    assert_true(rd.readable);
+    assert_true(rd.writable);
     assert_int_equal(cmio_tcp_stream_read(&c, buf, sizeof buf), 1);
     assert_int_equal(buf[0], '2');
 
@@ -1342,6 +1354,12 @@ static void test_register_reregister_deregister(void **state)
     cmio_registry *clone;
     assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(other), &clone), 0);
     assert_int_equal(cmio_tcp_stream_reregister(&c, clone, 6, CMIO_INTEREST_READABLE), 0);
+    if (test_on_libkqueue()) {
+        /* libkqueue does not re-evaluate a knote that EV_ADD modifies (a kernel kqueue does, as
+         * epoll does on EPOLL_CTL_MOD): the pending byte raises nothing; a new one does. */
+        tcp_assert_no_event(other, events, 6);
+        tcp_write_all(&s, "4", 1);
+    }
     e = tcp_wait_token(other, events, 6);
     assert_true(cmio_event_is_readable(e));
     assert_int_equal(cmio_tcp_stream_deregister(&c, clone), 0);
@@ -1360,6 +1378,7 @@ static void test_register_reregister_deregister(void **state)
 
 static void test_no_fd_leak(void **state)
 {
+    TEST_SKIP_LIBKQUEUE(TEST_LIBKQUEUE_FDS);
     (void)state;
     int before = test_count_open_fds();
     cmio_poll *poll;

@@ -183,13 +183,16 @@ static void udp_pin_end(udp_pin *pin)
 }
 #else
 typedef struct udp_pin {
+#ifdef CPU_ZERO
     cpu_set_t saved;
+#endif
     bool pinned;
 } udp_pin;
 
 static void udp_pin_begin(udp_pin *pin)
 {
     pin->pinned = false;
+#ifdef CPU_ZERO /* Linux; elsewhere (macOS) no affinity call: not pinned, as when it is refused */
     if (sched_getaffinity(0, sizeof pin->saved, &pin->saved) != 0)
         return;
     int cpu = sched_getcpu();
@@ -199,12 +202,15 @@ static void udp_pin_begin(udp_pin *pin)
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
     pin->pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+#endif
 }
 
 static void udp_pin_end(udp_pin *pin)
 {
+#ifdef CPU_ZERO
     if (pin->pinned)
         assert_int_equal(sched_setaffinity(0, sizeof pin->saved, &pin->saved), 0);
+#endif
     pin->pinned = false;
 }
 #endif
@@ -348,6 +354,7 @@ static int udp_mcast_all_off(int fd, int family)
     if (family == AF_INET6)
         r = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, (const void *)&zero, sizeof zero);
 #endif
+    (void)fd; /* unused where neither option exists (macOS) */
     (void)zero;
     (void)family;
     return r == 0 || errno == ENOPROTOOPT ? 0 : errno;
@@ -1570,7 +1577,11 @@ static void check_refused(int family, bool via_recv)
     const cmio_event *e = udp_wait_token(&p, UDP_TOK_A);
     assert_true(cmio_event_is_error(e));
 
-    if (via_recv) {
+    if (test_on_libkqueue()) {
+        /* libkqueue read the error (getsockopt(SO_ERROR), for the event's fflags): it is gone. */
+        assert_int_equal(cmio_udp_socket_take_error(&a, &err), 0);
+        assert_int_equal(err, test_pending_error(-ECONNREFUSED));
+    } else if (via_recv) {
         assert_int_equal(cmio_udp_socket_recv(&a, buf, sizeof buf), -ECONNREFUSED);
         /* Reported once: the error is cleared by recv. */
         assert_int_equal(cmio_udp_socket_take_error(&a, &err), 0);

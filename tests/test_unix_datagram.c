@@ -728,7 +728,7 @@ static void test_from_fd_into_fd(void **state)
 {
     ux_ctx *ctx = *state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+    assert_int_equal(test_socketpair_of(AF_UNIX, SOCK_DGRAM | TEST_SOCK_CLOEXEC, 0, sv), 0);
     assert_false(ux_fd_nonblocking(sv[0]));
     cmio_unix_datagram a = CMIO_UNIX_DATAGRAM_INIT, b = CMIO_UNIX_DATAGRAM_INIT;
     assert_int_equal(cmio_unix_datagram_from_fd(&a, sv[0]), 0);

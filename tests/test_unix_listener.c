@@ -222,7 +222,7 @@ static void test_accept_peer_pathname(void **state)
     assert_int_equal(cmio_unix_listener_bind(&l, lpath), 0);
 
     /* A client bound to its own path before connecting (raw socket, adopted with from_fd). */
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = test_socket(AF_UNIX, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     cmio_unix_addr caddr, laddr;
     assert_int_equal(cmio_unix_addr_from_pathname(&caddr, cpath), 0);
@@ -308,7 +308,7 @@ static void test_from_fd(void **state)
     char path[64];
     ux_path(ctx, "raw.sock", path, sizeof path);
     /* A blocking listening socket made by hand. */
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = test_socket(AF_UNIX, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     cmio_unix_addr addr;
     assert_int_equal(cmio_unix_addr_from_pathname(&addr, path), 0);

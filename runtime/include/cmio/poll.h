@@ -48,7 +48,8 @@ typedef struct cmio_event cmio_event;
 
 /* ---- Poll ---------------------------------------------------------------------------------- */
 
-/* Creates a poll instance (epoll_create1(EPOLL_CLOEXEC) on Linux). *out is set on success. */
+/* Creates a poll instance (epoll_create1(EPOLL_CLOEXEC) on Linux, kqueue() on macOS and the BSDs).
+ * *out is set on success. */
 CMIO_API int cmio_poll_new(cmio_poll **out);
 
 /* Frees the poll instance. Registries obtained with cmio_registry_try_clone() stay valid until
@@ -65,9 +66,10 @@ CMIO_API cmio_registry *cmio_poll_registry(cmio_poll *poll);
  * arguments or a negative/denormal timespec. */
 CMIO_API int cmio_poll_poll(cmio_poll *poll, cmio_events *events, const struct timespec *timeout);
 
-/* Name of the poll backend this process uses, e.g. "epoll" or "poll": the platform's default,
- * or the one named by the environment variable CMIO_BACKEND, read once. cmio_poll_new() fails
- * with -ENOTSUP when CMIO_BACKEND names a backend the build lacks (then this returns "none"). */
+/* Name of the poll backend this process uses, e.g. "epoll", "kqueue" or "poll": the platform's
+ * default, or the one named by the environment variable CMIO_BACKEND, read once. cmio_poll_new()
+ * fails with -ENOTSUP when CMIO_BACKEND names a backend the build lacks (then this returns "none").
+ */
 CMIO_API const char *cmio_backend_name(void);
 
 /* ---- Registry ------------------------------------------------------------------------------ */
@@ -143,7 +145,12 @@ CMIO_API const cmio_event *cmio_events_next(const cmio_events *events, const cmi
  *                                                        (not Linux) only POLLHUP
  *   write_closed  EPOLLHUP, or EPOLLOUT with EPOLLERR, or EPOLLERR alone; poll: the same
  *   priority      EPOLLPRI                               poll: POLLPRI
- *   aio, lio      always false on epoll and poll (mio: FreeBSD kqueue only) */
+ *   aio, lio      always false on epoll and poll (mio: FreeBSD kqueue only)
+ * kqueue (mio's kqueue mapping): each event is one filter's, so a source registered READABLE |
+ * WRITABLE may give two events with its token in one poll. readable: EVFILT_READ (or the waker's
+ * EVFILT_USER); writable: EVFILT_WRITE; error: EV_ERROR, or EV_EOF with an errno in fflags;
+ * read_closed / write_closed: EV_EOF on the read / write filter; priority: never; aio / lio:
+ * EVFILT_AIO / EVFILT_LIO. */
 
 /* The token the source was registered with. */
 CMIO_API cmio_token cmio_event_token(const cmio_event *event);
@@ -247,18 +254,20 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
 
 typedef struct cmio_waker cmio_waker;
 
-/* Name of the waker kind this process uses: "eventfd", "pipe" or "iocp" — the platform's default,
- * or the one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names another. */
+/* Name of the waker kind this process uses: "eventfd", "kqueue", "pipe" or "iocp" — the platform's
+ * default, or the one named by the environment variable CMIO_WAKER. "none" when CMIO_WAKER names
+ * another. */
 CMIO_API const char *cmio_waker_name(void);
 
-/* Creates a waker registered with `registry` under `token` (eventfd on Linux, a pipe elsewhere,
- * a completion packet posted to the port on Windows).
- * When woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a
- * waker the build lacks. */
+/* Creates a waker registered with `registry` under `token` (eventfd on Linux, an EVFILT_USER event
+ * on macOS and FreeBSD, a pipe elsewhere, a completion packet posted to the port on Windows). When
+ * woken, the poll reports a readable event with that token. -ENOTSUP when CMIO_WAKER names a waker
+ * the build lacks. */
 CMIO_API int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token);
-/* Wakes the poll. Thread-safe and async-signal-safe (one write(2) on every backend: it may be
- * called from a signal handler; on Windows one PostQueuedCompletionStatus); wakes that arrive
- * before the poll runs coalesce into one event. */
+/* Wakes the poll. Thread-safe and async-signal-safe (one write(2), or one kevent(2) for the kqueue
+ * waker, on every backend: it may be called from a signal handler — except with the kqueue waker on
+ * libkqueue, whose kevent() takes locks; on Windows one PostQueuedCompletionStatus); wakes that
+ * arrive before the poll runs coalesce into one event. */
 CMIO_API int cmio_waker_wake(cmio_waker *waker);
 /* Deregisters and frees the waker. NULL is ignored. */
 CMIO_API void cmio_waker_free(cmio_waker *waker);

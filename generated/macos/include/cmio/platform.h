@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Generated from idl/platforms.yaml by codegen/generate.py — do not edit. Platform: macos.
+ * Change the IDL (or the template) and run `make generate`. */
+#ifndef CMIO_PLATFORM_H
+#define CMIO_PLATFORM_H
+
+/*
+ * macOS (also iOS, tvOS, watchOS in mio): kqueue with an EVFILT_USER waker; no accept4 and no
+ * SOCK_NONBLOCK/SOCK_CLOEXEC (fcntl), SO_NOSIGPIPE on every socket instead of MSG_NOSIGNAL, no
+ * MSG_CMSG_CLOEXEC, no ppoll, no sendmmsg/recvmmsg; getpeereid and LOCAL_PEERPID. poll(2) and
+ * a pipe waker are compiled in too (CMIO_BACKEND=poll, CMIO_WAKER=pipe).
+ */
+#define CMIO_PLATFORM_NAME "macos"
+#define CMIO_PLATFORM_MACOS 1
+#define CMIO_HANDLE_FD 1
+
+/* Poll backends compiled in; the first is the default. */
+#define CMIO_BACKEND_KQUEUE 1
+#define CMIO_BACKEND_POLL 1
+#define CMIO_DEFAULT_BACKEND "kqueue"
+
+/* The poll(2) backend waits with poll (milliseconds, rounded up). */
+#define CMIO_HAVE_PPOLL 0
+/* poll(2) reports a hang-up on an fd polled for no event (yes). */
+#define CMIO_POLL_HANGUP_ALONE 1
+
+/* Wakers compiled in (how cmio_waker_wake() wakes the poll); the first is the default. */
+#define CMIO_WAKER_KQUEUE 1
+#define CMIO_WAKER_PIPE 1
+#define CMIO_DEFAULT_WAKER "kqueue"
+/* 0 where the only waker is `none`: the Waker API is absent from the headers. */
+#define CMIO_HAVE_WAKER 1
+
+/* Threads: a registry may be used while another thread polls (the poll(2) backend then locks its
+ * table and wakes the poller through a pipe). */
+#define CMIO_HAVE_THREADS 1
+
+/* Socket calls: the full BSD set, or only accept/recv/send/shutdown on sockets the host hands
+ * over (inherited). */
+#define CMIO_SOCKETS_FULL 1
+
+/* Socket types this platform has, each with its header <cmio/<type>.h> (idl/<type>.yaml). */
+#define CMIO_HAVE_TCP_LISTENER 1
+#define CMIO_HAVE_TCP_STREAM 1
+#define CMIO_HAVE_UDP_SOCKET 1
+#define CMIO_HAVE_UNIX_DATAGRAM 1
+#define CMIO_HAVE_UNIX_LISTENER 1
+#define CMIO_HAVE_UNIX_STREAM 1
+
+/* Interest flags this platform has (mio's Interest). */
+#define CMIO_HAVE_INTEREST_READABLE 1
+#define CMIO_HAVE_INTEREST_WRITABLE 1
+#define CMIO_HAVE_INTEREST_PRIORITY 0
+#define CMIO_HAVE_INTEREST_AIO 1
+#define CMIO_HAVE_INTEREST_LIO 0
+
+/* Unix-domain sockets: abstract names; received fds close-on-exec in recvmsg itself
+ * (MSG_CMSG_CLOEXEC) or by fcntl afterwards; how peer credentials are read. */
+#define CMIO_HAVE_ABSTRACT_NAMES 0
+#define CMIO_CMSG_CLOEXEC 0
+#define CMIO_PEER_CRED_LOCAL_PEERPID 1
+
+/* Batched UDP: a loop of single calls. */
+#define CMIO_BATCH_LOOP 1
+
+/* Private: the flags of every send (so_nosigpipe); the inline fast paths use it. */
+#define CMIO__SEND_FLAGS 0
+
+#endif /* CMIO_PLATFORM_H */
