@@ -46,6 +46,7 @@ static inline bool cmio__sys_handle_valid(cmio__handle h)
     return h >= 0 && h != INT_MAX;
 }
 
+#if CMIO_SOCKETS_FULL /* not in wasi-libc: sockets there are the host's (inherited) */
 /* socket(2): `type` may carry SOCK_NONBLOCK | SOCK_CLOEXEC where the platform has them. Like every
  * out-parameter of the layer, *out is written on every path (-1 on failure). */
 static inline int cmio__sys_socket_raw(cmio__handle *out, int family, int type)
@@ -54,6 +55,7 @@ static inline int cmio__sys_socket_raw(cmio__handle *out, int family, int type)
     *out = fd;
     return fd < 0 ? -errno : 0;
 }
+#endif
 
 /* accept(2) (accept4 is platform data: the generated sys.h calls it where the table says so). */
 static inline int cmio__sys_accept_raw(cmio__handle *out, cmio__handle h, struct sockaddr *addr,
@@ -81,6 +83,7 @@ static inline int cmio__sys_close(cmio__handle h)
     return close(h) < 0 ? -errno : 0;
 }
 
+#if CMIO_SOCKETS_FULL /* not in wasi-libc: sockets there are the host's (inherited) */
 static inline int cmio__sys_bind(cmio__handle h, const struct sockaddr *sa, socklen_t len)
 {
     return bind(h, sa, len) < 0 ? -errno : 0;
@@ -96,6 +99,7 @@ static inline int cmio__sys_connect(cmio__handle h, const struct sockaddr *sa, s
 {
     return connect(h, sa, len) < 0 ? -errno : 0;
 }
+#endif
 
 /* `how`: SHUT_RD, SHUT_WR or SHUT_RDWR. */
 static inline int cmio__sys_shutdown(cmio__handle h, int how)
@@ -127,6 +131,7 @@ static inline ssize_t cmio__sys_readv(cmio__handle h, const struct iovec *iov, i
     return n < 0 ? -errno : n;
 }
 
+#if CMIO_SOCKETS_FULL /* not in wasi-libc: sockets there are the host's (inherited) */
 /* sendmsg, not writev: writev cannot take the no-SIGPIPE flag. */
 static inline ssize_t cmio__sys_writev(cmio__handle h, const struct iovec *iov, int iovcnt,
                                        int flags)
@@ -152,5 +157,6 @@ static inline ssize_t cmio__sys_sendto(cmio__handle h, const void *buf, size_t l
     ssize_t n = sendto(h, buf, len, flags, addr, addrlen);
     return n < 0 ? -errno : n;
 }
+#endif
 
 #endif /* CMIO_SYS_FD_H */
