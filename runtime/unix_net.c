@@ -88,23 +88,42 @@ void cmio__recv_fds_collect(struct msghdr *msg, cmio_fd_buf *fdb, size_t cap, in
     /* CMSG_SPACE pads to alignment, so a few more fds than cap may fit in the buffer without
      * MSG_CTRUNC: those count as truncation too. */
     bool lost = (msg->msg_flags & MSG_CTRUNC) != 0;
+    const unsigned char *end = (const unsigned char *)msg->msg_control + msg->msg_controllen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k; i++) {
-            int rfd;
-            memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (fdb->len < cap) {
+        /* Never trust cmsg_len (Linux never sends a bad one; some kernels have reported the
+         * untruncated length after truncating). Shorter than a header: nothing in it can be read.
+         * Longer than what msg_controllen says was filled: only the fds that are there are read
+         * (and closed), nothing past msg_controllen. Either way the message counts as truncated
+         * and the walk stops. */
+        size_t room = (size_t)(end - (const unsigned char *)c);
+        size_t clen = c->cmsg_len;
+        if (room < CMSG_LEN(0) || clen < CMSG_LEN(0)) {
+            lost = true;
+            break;
+        }
+        bool overlong = clen > room;
+        if (overlong) {
+            clen = room;
+            lost = true;
+        }
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t k = (clen - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < k; i++) {
+                int rfd;
+                memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (fdb->len < cap) {
 #if !CMIO_CMSG_CLOEXEC
-                (void)cmio__fd_set_cloexec(rfd);
+                    (void)cmio__fd_set_cloexec(rfd);
 #endif
-                fdb->fds[fdb->len++] = rfd;
-            } else {
-                close_fd(rfd);
-                lost = true;
+                    fdb->fds[fdb->len++] = rfd;
+                } else {
+                    close_fd(rfd);
+                    lost = true;
+                }
             }
         }
+        if (overlong)
+            break;
     }
     if (lost) {
         for (size_t i = 0; i < fdb->len; i++)
