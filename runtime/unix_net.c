@@ -88,14 +88,14 @@ void cmio__recv_fds_collect(struct msghdr *msg, cmio_fd_buf *fdb, size_t cap, in
     /* CMSG_SPACE pads to alignment, so a few more fds than cap may fit in the buffer without
      * MSG_CTRUNC: those count as truncation too. */
     bool lost = (msg->msg_flags & MSG_CTRUNC) != 0;
-    const unsigned char *end = (const unsigned char *)msg->msg_control + msg->msg_controllen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
         /* Never trust cmsg_len (Linux never sends a bad one; some kernels have reported the
          * untruncated length after truncating). Shorter than a header: nothing in it can be read.
          * Longer than what msg_controllen says was filled: only the fds that are there are read
          * (and closed), nothing past msg_controllen. Either way the message counts as truncated
          * and the walk stops. */
-        size_t room = (size_t)(end - (const unsigned char *)c);
+        size_t used = (size_t)((const unsigned char *)c - (const unsigned char *)msg->msg_control);
+        size_t room = msg->msg_controllen - used;
         size_t clen = c->cmsg_len;
         if (room < CMSG_LEN(0) || clen < CMSG_LEN(0)) {
             lost = true;

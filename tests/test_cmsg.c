@@ -116,6 +116,26 @@ static void test_collect_empty(void **state)
     assert_int_equal(nclosed, 0);
 }
 
+/* recv_fds with cap 0 passes no control buffer at all (msg_control NULL): found by
+ * fuzz/fuzz_cmsg, the walk computed NULL + 0, undefined behaviour that clang's UBSan reports
+ * (make test SANITIZE=1 CC=clang). */
+static void test_collect_no_control_buffer(void **state)
+{
+    (void)state;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    cmio_fd_buf fb = {.fds = NULL, .cap = 0, .len = 5, .truncated = true};
+    nclosed = 0;
+    cmio__recv_fds_collect(&msg, &fb, 0, record_close);
+    assert_int_equal(fb.len, 0);
+    assert_false(fb.truncated);
+    msg.msg_flags = MSG_CTRUNC;
+    cmio__recv_fds_collect(&msg, &fb, 0, record_close);
+    assert_int_equal(fb.len, 0);
+    assert_true(fb.truncated);
+    assert_int_equal(nclosed, 0);
+}
+
 /* More fds than cap: all of them closed, none kept, truncated. */
 static void test_collect_over_cap(void **state)
 {
@@ -244,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_well_formed),
         cmocka_unit_test(test_collect_empty),
+        cmocka_unit_test(test_collect_no_control_buffer),
         cmocka_unit_test(test_collect_over_cap),
         cmocka_unit_test(test_collect_ctrunc),
         cmocka_unit_test(test_collect_skips_other_types),
