@@ -22,7 +22,7 @@
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_sockaddr: %s:%d: check failed: %s\n", __FILE__, __LINE__,       \
+            fprintf(stderr, "fuzz_sockaddr: %s:%d: check failed: %s\n", __FILE__, __LINE__,        \
                     #cond);                                                                        \
             abort();                                                                               \
         }                                                                                          \

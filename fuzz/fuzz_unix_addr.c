@@ -25,7 +25,7 @@
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_unix_addr: %s:%d: check failed: %s\n", __FILE__, __LINE__,      \
+            fprintf(stderr, "fuzz_unix_addr: %s:%d: check failed: %s\n", __FILE__, __LINE__,       \
                     #cond);                                                                        \
             abort();                                                                               \
         }                                                                                          \
