@@ -1,6 +1,6 @@
-/* cmio tests (pending: fails on the poll(2) backend until runtime/backend_poll.c is fixed; run
- * with `make test-pending`) — readiness that poll(2) reported for a closed fd must not be
- * attributed to a new registration that reused the fd number.
+/* cmio tests — readiness that poll(2) reported for a closed fd is never attributed to a new
+ * registration that reused the fd number (found by test_stress on the poll(2) backend: a freshly
+ * registered socket was, now and then, never reported).
  *
  * Linked with -Wl,--wrap=poll,--wrap=ppoll: while `slow` is set, the backend's wait sleeps 100 ms
  * before and after the real call, so that the main thread can, deterministically, close a
@@ -12,7 +12,9 @@
  *   - test_hup_not_applied_to_new_registration: poll(2) returns POLLIN|POLLRDHUP|POLLHUP for the
  *     old socket (its peer closed); the new socket, whose peer is open and which has no data, is
  *     reported readable, read-closed and write-closed under its new token.
- * The epoll backend ties a registration to the open file, not the number: both pass there.
+ * Both failed on the poll(2) backend before the fix (runtime/backend_poll.c: revents from a wait
+ * go only to registrations that existed when the wait's copy of the poll set was taken). The
+ * epoll backend ties a registration to the open file, not the number: both pass there.
  */
 #include <cmio/cmio.h>
 
