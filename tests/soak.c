@@ -19,7 +19,7 @@
  * The server closes first (TIME_WAIT stays on its side), so the client's ephemeral ports are free
  * again for the next round. Printed per side: connections, bytes verified, errors, fds and RSS at
  * start and end. Fails on any error, lost datagram, unfinished connection, or fd not released by
- * the end. Bounded: each side gives up at SOAK_DEADLINE_S.
+ * the end. Bounded: each side gives up at SOAK_DEADLINE_S (60 s + 15 s a round).
  */
 #include <cmio/cmio.h>
 
@@ -38,9 +38,11 @@
 
 #define SOAK_TCP 10000
 #define SOAK_UNIX 200
-#define SOAK_UDP 60000
-#define SOAK_ROUNDS 3
-#define SOAK_DEADLINE_S 80
+/* Rounds: CMIO_SOAK_ROUNDS (make soak SOAK_ROUNDS=N), default 10; datagrams: 20 000 a round;
+ * each side gives up after 60 s + 15 s a round. */
+static int SOAK_ROUNDS = 10;
+static long SOAK_UDP;
+static double SOAK_DEADLINE_S;
 #define MAX_CONNECTING 512
 #define UDP_WINDOW 32
 #define MAGIC 0x636d696fu /* "cmio" */
@@ -397,7 +399,7 @@ static void server(cmio_tcp_listener *tl, cmio_unix_listener *ul, cmio_udp_socke
         r = cmio_registry_register_fd(sv.reg, ctl, TOK_CTL, CMIO_INTEREST_READABLE);
     if (r < 0)
         error_at(&sv.st, "server register", r);
-    double deadline = now_s() + SOAK_DEADLINE_S;
+    double deadline = now_s() + SOAK_DEADLINE_S + 10; /* the client's, and time to stop us */
     bool stop = r < 0;
     while (!stop && now_s() < deadline) {
         const struct timespec t = {0, 100 * 1000000L};
@@ -425,7 +427,7 @@ static void server(cmio_tcp_listener *tl, cmio_unix_listener *ul, cmio_udp_socke
             sv.st.fds_peak = count_fds(); /* every connection of a round open at once */
     }
     if (!stop)
-        error_at(&sv.st, "server: deadline passed", SOAK_DEADLINE_S);
+        error_at(&sv.st, "server: deadline passed (s)", (long)SOAK_DEADLINE_S);
     for (size_t i = 0; i < sv.nconns; i++)
         if (sv.conns[i].state != S_CLOSED) {
             error_at(&sv.st, "server: connection left unfinished, index", (long)i);
@@ -740,7 +742,7 @@ static int client(const cmio_sockaddr *taddr, const char *upath, const cmio_sock
     for (int round = 0; round < SOAK_ROUNDS && now_s() < deadline; round++)
         cl_round(&cl, &u, ev, round, taddr, upath, deadline);
     /* The datagrams still in flight. */
-    while (u.got + (uint32_t)cl.st.udp_lost < SOAK_UDP && now_s() < deadline) {
+    while (u.got + (long)cl.st.udp_lost < SOAK_UDP && now_s() < deadline) {
         const struct timespec t = {0, 100 * 1000000L};
         if (cmio_poll_poll(cl.poll, ev, &t) > 0) {
             cl_udp_recv(&cl, &u);
@@ -753,7 +755,7 @@ static int client(const cmio_sockaddr *taddr, const char *upath, const cmio_sock
             cl_udp_send(&cl, &u);
         }
     }
-    if (u.got + (uint32_t)cl.st.udp_lost < SOAK_UDP)
+    if (u.got + (long)cl.st.udp_lost < SOAK_UDP)
         cl.st.udp_lost = SOAK_UDP - u.got;
     cmio_udp_socket_close(&u.s);
     cmio_events_free(ev);
@@ -780,6 +782,11 @@ static void print_side(const char *side, const struct stats *st)
 
 int main(void)
 {
+    const char *rounds = getenv("CMIO_SOAK_ROUNDS");
+    if (rounds != NULL && atoi(rounds) > 0)
+        SOAK_ROUNDS = atoi(rounds);
+    SOAK_UDP = 20000L * SOAK_ROUNDS;
+    SOAK_DEADLINE_S = 60.0 + 15.0 * SOAK_ROUNDS;
     signal(SIGPIPE, SIG_IGN);
     raise_nofile(SOAK_TCP + SOAK_UNIX + 256);
     struct rlimit rl;
