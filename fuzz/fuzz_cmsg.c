@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_cmsg — libFuzzer target for the control-message handling of recv_fds, through the private
  * seam cmio__recv_fds_collect (runtime/unix_net.c): the fuzzer plays the kernel and hands it the
  * msghdr recvmsg would have left, with any control bytes, any msg_controllen up to the buffer and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sockaddr — libFuzzer target for cmio_sockaddr_parse / _format / _from_sys and the
  * accessors (runtime/addr.c). Built and run by `make fuzz` (fuzz/run.sh).
  *

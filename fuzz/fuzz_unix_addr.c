@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_unix_addr — libFuzzer target for the Unix address constructors and accessors
  * (cmio_unix_addr_*, runtime/unix_addr.c). Built and run by `make fuzz` (fuzz/run.sh).
  *

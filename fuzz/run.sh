@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz/run.sh BINDIR SECONDS TARGET...: runs each libFuzzer target for SECONDS seconds over its
 # committed seed corpus (fuzz/corpus/TARGET, read-only: new inputs go to build/fuzz/work/TARGET)
 # and prints one line per target: "fuzz: TARGET: N executions in S s (corpus: C inputs)". A crash,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-check-deps.sh WHAT...: installs what a check target needs and this machine lacks, as
 # tests/install-deps.sh does for `make test` (as root: apt-get, and says so; otherwise prints the
 # command and fails). WHAT: valgrind (make test-valgrind), clang-rt (clang with its sanitizer and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio soak (`make soak`, not part of `make test`): 10 000 concurrent TCP connections plus Unix
  * stream and UDP traffic through one cmio event loop on each side, every payload checksummed end
  * to end, on the backend named by CMIO_BACKEND (the Makefile runs epoll, then poll).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the control-message handling of recv_fds (runtime/unix_net.c), through its private
  * seam cmio__recv_fds_collect: the test plays the kernel and hands it a msghdr as recvmsg would
  * leave it, well-formed or not. Closed fds are recorded, never closed, so made-up fd numbers are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — readiness that poll(2) reported for a closed fd is never attributed to a new
  * registration that reused the fd number (found by test_stress on the poll(2) backend: a freshly
  * registered socket was, now and then, never reported).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — the thread-safety stress test (run by every row, and under ThreadSanitizer by
  * `make test-tsan`): one thread sits in cmio_poll_poll while others register, reregister,
  * deregister and close sockets, clone registries (and register through the clones, create and

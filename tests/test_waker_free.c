@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio tests — cmio_waker_free closes its fds in an order no poll can observe. Linked with
  * -Wl,--wrap=close (see the Makefile's checks section): every close(2) libcmio makes goes through
  * __wrap_close below, which, while a waker is being freed, polls the registry with a zero timeout

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmio fault injection (`make test-faults`): fails the Nth system call or allocation libcmio makes
  * across a full cycle of every socket type, the poll, the waker and a cloned registry, for
  * N = 1, 2, … until a cycle runs with no injected failure; on the backend and waker named by
