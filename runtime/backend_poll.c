@@ -170,6 +170,8 @@ static inline void sync_entry(struct cmio_poll_selector *s, size_t i)
     s->set[i + 1] = e;
     if (direct(s))
         s->pset[i + 1] = e;
+    else
+        s->dirty = true; /* during a wait: the polling thread copies the set before its next one */
 }
 
 /* Makes room for one more registration of fd. Lock held. */
