@@ -11,6 +11,8 @@
 #   make audit           prints the API surface (type × operation × platform) and baseline status
 #   make api-check / abi-check / api-baseline / abi-baseline     API and ABI change detection
 #   make test SANITIZE=1 / make test-valgrind      the suites under ASan+UBSan / valgrind
+#   make test-tsan / fuzz / test-faults / soak      ThreadSanitizer, libFuzzer, fault injection,
+#                        10 000 connections (mk/checks.mk)
 #
 # PLATFORM selects the generated wrappers (linux, posix); CC may be gcc or clang.
 #
@@ -277,12 +279,7 @@ check-headers:
 	echo "check-headers: $(PLATFORM): every header compiles alone as C11 and C++11 (and C11 with CMIO_NO_INLINE) and as strict C99 (-std=c99 -pedantic)"
 C99_FLAGS = -std=c99 -pedantic -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror)
 
-test-valgrind:
-	@$(MAKE) --no-print-directory PLATFORM=$(PLATFORM) lib $(TESTS)
-	@rm -f build/test-results.txt
-	@$(TEST_ENV) CMIO_VALGRIND=1 sh $(S)tests/run.sh "$(row)-valgrind" build/test-results.txt \
-		$(RUN_TESTS)
-	@sh $(S)tests/summary.sh build/test-results.txt
+# test-valgrind (every native row), test-tsan, fuzz, test-faults, soak: mk/checks.mk.
 
 # ---- benchmarks (bench/, see bench/README.md) ----------------------------------------------
 # bench-build: the C bench programs that need only a C compiler and cmio (loadgen, echo_raw_epoll,

@@ -67,6 +67,7 @@ struct reg {
     short pending;  /* reported since the last wait and not re-armed: disarmed before the next */
     bool err_seen;  /* POLLERR/POLLHUP reported since the last re-arm */
     bool waker;     /* a waker's fd: always armed, drained when reported */
+    uint64_t added; /* the selector's add count when it was added (see wait_adds) */
 };
 
 struct cmio_poll_selector {
@@ -90,6 +91,10 @@ struct cmio_poll_selector {
     size_t next;              /* pset index where the next collection starts (round robin) */
     size_t *pend;             /* regs with `pending` bits (reported by the last wait) */
     size_t npend, cappend;
+    /* Registrations added so far, and how many there were when the current wait's copy of the
+     * set was taken: revents from that wait belong to the files polled then, so a registration
+     * added since (possibly of a closed fd's number, reused) must not receive them. */
+    uint64_t adds, wait_adds;
 };
 
 #define SEL(s) ((struct cmio_poll_selector *)(s))
@@ -165,6 +170,8 @@ static inline void sync_entry(struct cmio_poll_selector *s, size_t i)
     s->set[i + 1] = e;
     if (direct(s))
         s->pset[i + 1] = e;
+    else
+        s->dirty = true; /* during a wait: the polling thread copies the set before its next one */
 }
 
 /* Makes room for one more registration of fd. Lock held. */
@@ -351,7 +358,8 @@ static int poll_add(struct cmio_selector *sel, int fd, cmio_token token, cmio_in
                                          .token = token,
                                          .interest = ev,
                                          .armed = ev,
-                                         .waker = (interest & CMIO__INTEREST_WAKER) != 0};
+                                         .waker = (interest & CMIO__INTEREST_WAKER) != 0,
+                                         .added = ++s->adds};
         s->slot[fd] = ++s->nregs;
         resized(s);
         sync_entry(s, s->nregs - 1);
@@ -508,6 +516,8 @@ static size_t collect(struct cmio_poll_selector *s, int ready, cmio_events *even
                 continue; /* deregistered while we were polling */
             gi = (size_t)(g - s->regs);
         }
+        if (g->added > s->wait_adds)
+            continue; /* registered during the wait, maybe on the number of an fd closed then */
         if (got & POLLNVAL) {
             g->armed = 0; /* closed without being deregistered: stop polling it */
             g->err_seen = true;
@@ -623,6 +633,7 @@ static int poll_select(struct cmio_selector *sel, cmio_events *events,
             disarm_pending(s);
         int r = refresh(s);
         s->polling = r == 0;
+        s->wait_adds = s->adds;
         leave(s, locked);
         if (r < 0)
             return r;

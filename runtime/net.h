@@ -43,6 +43,11 @@ int cmio__peer_cred(int fd, cmio_peer_cred *out);
 ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size_t nfds, int flags);
 /* recvmsg; fds land in fdb (close-on-exec); a truncated control message closes them. */
 ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb);
+/* The part of recv_fds after recvmsg, separate so that tests and fuzz/ can play the kernel: moves
+ * the fds of msg's SCM_RIGHTS control messages into fdb (at most cap; fdb->len and truncated
+ * set). When any fd cannot be delivered (MSG_CTRUNC, more than cap) every one of them is passed to
+ * close_fd (close(2) in recv_fds) and fdb ends up empty and truncated. */
+void cmio__recv_fds_collect(struct msghdr *msg, cmio_fd_buf *fdb, size_t cap, int (*close_fd)(int));
 
 #endif
 

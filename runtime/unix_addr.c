@@ -93,27 +93,43 @@ bool cmio_unix_addr_is_unnamed(const cmio_unix_addr *addr)
     return addr != NULL && addr->len <= PATH_OFFSET;
 }
 
+/* The bytes of sun_path a named address uses (> 0), or 0 when addr is NULL, unnamed or malformed:
+ * not AF_UNIX, or a len past sockaddr_un (a struct filled by hand, or gone bad). The accessors
+ * read nothing outside the struct whatever it holds. */
+static size_t name_len(const cmio_unix_addr *addr)
+{
+    if (addr == NULL || addr->sun.sun_family != AF_UNIX || addr->len <= PATH_OFFSET ||
+        addr->len > sizeof(addr->sun))
+        return 0;
+    return addr->len - PATH_OFFSET;
+}
+
 const char *cmio_unix_addr_as_pathname(const cmio_unix_addr *addr)
 {
-    if (addr == NULL || addr->len <= PATH_OFFSET || addr->sun.sun_path[0] == '\0')
+    if (name_len(addr) == 0 || addr->sun.sun_path[0] == '\0')
+        return NULL;
+    /* A pathname is NUL-terminated inside sun_path, or it is no pathname. */
+    if (memchr(addr->sun.sun_path, '\0', PATH_CAP) == NULL)
         return NULL;
     return addr->sun.sun_path;
 }
 
 const void *cmio_unix_addr_as_abstract_name(const cmio_unix_addr *addr, size_t *len)
 {
+    size_t n = name_len(addr);
     if (len != NULL)
         *len = 0;
-    if (addr == NULL || addr->len <= PATH_OFFSET || addr->sun.sun_path[0] != '\0')
+    if (n == 0 || addr->sun.sun_path[0] != '\0')
         return NULL;
     if (len != NULL)
-        *len = addr->len - PATH_OFFSET - 1;
+        *len = n - 1;
     return addr->sun.sun_path + 1;
 }
 
 bool cmio_unix_addr_equal(const cmio_unix_addr *a, const cmio_unix_addr *b)
 {
-    if (a == NULL || b == NULL || a->len != b->len || a->len < PATH_OFFSET)
+    if (a == NULL || b == NULL || a->len != b->len || a->len < PATH_OFFSET ||
+        a->len > sizeof(a->sun) || a->sun.sun_family != AF_UNIX || b->sun.sun_family != AF_UNIX)
         return false;
     return memcmp(a->sun.sun_path, b->sun.sun_path, a->len - PATH_OFFSET) == 0;
 }

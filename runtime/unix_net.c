@@ -99,6 +99,58 @@ ssize_t cmio__send_fds(int fd, const void *buf, size_t len, const int *fds, size
     return n < 0 ? -errno : n;
 }
 
+void cmio__recv_fds_collect(struct msghdr *msg, cmio_fd_buf *fdb, size_t cap, int (*close_fd)(int))
+{
+    fdb->len = 0;
+    fdb->truncated = false;
+    /* CMSG_SPACE pads to alignment, so a few more fds than cap may fit in the buffer without
+     * MSG_CTRUNC: those count as truncation too. */
+    bool lost = (msg->msg_flags & MSG_CTRUNC) != 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        /* Never trust cmsg_len (Linux never sends a bad one; some kernels have reported the
+         * untruncated length after truncating). Shorter than a header: nothing in it can be read.
+         * Longer than what msg_controllen says was filled: only the fds that are there are read
+         * (and closed), nothing past msg_controllen. Either way the message counts as truncated
+         * and the walk stops. */
+        size_t used = (size_t)((const unsigned char *)c - (const unsigned char *)msg->msg_control);
+        size_t room = msg->msg_controllen - used;
+        size_t clen = c->cmsg_len;
+        if (room < CMSG_LEN(0) || clen < CMSG_LEN(0)) {
+            lost = true;
+            break;
+        }
+        bool overlong = clen > room;
+        if (overlong) {
+            clen = room;
+            lost = true;
+        }
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t k = (clen - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < k; i++) {
+                int rfd;
+                memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (fdb->len < cap) {
+#if !CMIO_CMSG_CLOEXEC
+                    (void)cmio__fd_set_cloexec(rfd);
+#endif
+                    fdb->fds[fdb->len++] = rfd;
+                } else {
+                    close_fd(rfd);
+                    lost = true;
+                }
+            }
+        }
+        if (overlong)
+            break;
+    }
+    if (lost) {
+        for (size_t i = 0; i < fdb->len; i++)
+            close_fd(fdb->fds[i]);
+        fdb->len = 0;
+        fdb->truncated = true;
+    }
+}
+
 ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
 {
     if (fdb->fds == NULL && fdb->cap != 0)
@@ -126,33 +178,7 @@ ssize_t cmio__recv_fds(int fd, void *buf, size_t len, cmio_fd_buf *fdb)
 #endif
     if (n < 0)
         return -errno;
-    /* CMSG_SPACE pads to alignment, so a few more fds than cap may fit in the buffer without
-     * MSG_CTRUNC: those count as truncation too. */
-    bool lost = (msg.msg_flags & MSG_CTRUNC) != 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k; i++) {
-            int rfd;
-            memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (fdb->len < cap) {
-#if !CMIO_CMSG_CLOEXEC
-                (void)cmio__fd_set_cloexec(rfd);
-#endif
-                fdb->fds[fdb->len++] = rfd;
-            } else {
-                close(rfd);
-                lost = true;
-            }
-        }
-    }
-    if (lost) {
-        for (size_t i = 0; i < fdb->len; i++)
-            close(fdb->fds[i]);
-        fdb->len = 0;
-        fdb->truncated = true;
-    }
+    cmio__recv_fds_collect(&msg, fdb, cap, close);
     return n;
 }
 

@@ -119,9 +119,14 @@ void cmio_waker_free(cmio_waker *waker)
         free(waker);
         return;
     }
-    if (waker->wfd != cmio__source_fd(&waker->src))
-        close(waker->wfd);
+    int wfd = waker->wfd;
+    bool own_wfd = wfd != cmio__source_fd(&waker->src);
+    /* The registered read end goes first: closing a pipe's write end while its read end is still
+     * registered makes it report POLLHUP to any thread polling meanwhile (on every poll, on the
+     * poll(2) backend, where a waker stays armed). */
     (void)cmio__source_close(&waker->src); /* -EBADF when already empty: nothing to do */
+    if (own_wfd && wfd >= 0)
+        close(wfd);
     free(waker);
 }
 

@@ -131,7 +131,7 @@ static void test_tcp_stream_zeroed(void **state)
     (void)state;
     struct ctx c = open_ctx();
     cmio_tcp_stream s = {0};
-    char buf[4];
+    char buf[4] = {0}; /* handed to the kernel (sendmsg on fd -1): initialised for valgrind */
     struct iovec iov = {buf, sizeof buf};
     cmio_sockaddr addr;
     bool b;
@@ -162,7 +162,7 @@ static void test_udp_socket_zeroed(void **state)
     (void)state;
     struct ctx c = open_ctx();
     static cmio_udp_socket s; /* static storage: all zero */
-    char buf[4];
+    char buf[4] = {0};
     cmio_sockaddr addr, from;
     test_loopback(&addr, AF_INET, 9);
     bool b;
@@ -205,7 +205,7 @@ static void test_unix_types_zeroed(void **state)
     cmio_unix_datagram *ds = calloc(1, sizeof *ds);
     assert_non_null(ls);
     assert_non_null(ds);
-    char buf[4];
+    char buf[4] = {0};
     int fds[1] = {1};
     int got[2];
     cmio_fd_buf fdb = {.fds = got, .cap = 2};

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -227,6 +228,75 @@ static void test_equal(void **state)
     assert_false(cmio_unix_addr_equal(&b, &c));
 }
 
+/* A cmio_unix_addr that ends exactly where a PROT_NONE page begins: reading one byte past the
+ * struct faults. Free with guarded_free. */
+static cmio_unix_addr *guarded_addr(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *m =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m + page, (size_t)page, PROT_NONE), 0);
+    return (cmio_unix_addr *)(void *)(m + page - sizeof(cmio_unix_addr));
+}
+
+static void guarded_free(cmio_unix_addr *a)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *m = (unsigned char *)a + sizeof(cmio_unix_addr) - page;
+    assert_int_equal(munmap(m, (size_t)page * 2), 0);
+}
+
+/* Found by fuzz/fuzz_unix_addr: an address struct whose len is larger than sockaddr_un (caller
+ * filled it, or memory went bad) made equal() compare, and as_abstract_name() promise, bytes past
+ * the struct; one whose sun_path holds no NUL made as_pathname() return an unterminated string.
+ * A malformed address is now no pathname, no abstract name, and equal to nothing. */
+static void test_accessors_malformed(void **state)
+{
+    (void)state;
+    cmio_unix_addr *a = guarded_addr();
+    cmio_unix_addr b;
+    size_t len = 99;
+
+    /* len past sockaddr_un, pathname. */
+    assert_int_equal(cmio_unix_addr_from_pathname(a, "/tmp/m.sock"), 0);
+    a->len = (socklen_t)(sizeof a->sun + 16);
+    b = *a;
+    assert_false(cmio_unix_addr_equal(a, a));
+    assert_false(cmio_unix_addr_equal(a, &b));
+    assert_false(cmio_unix_addr_is_unnamed(a));
+    assert_null(cmio_unix_addr_as_pathname(a));
+
+    /* len past sockaddr_un, abstract. */
+    memset(a->sun.sun_path, 'z', sizeof a->sun.sun_path);
+    a->sun.sun_path[0] = '\0';
+    a->len = (socklen_t)(sizeof a->sun + 16);
+    assert_null(cmio_unix_addr_as_abstract_name(a, &len));
+    assert_int_equal(len, 0);
+    assert_false(cmio_unix_addr_equal(a, a));
+
+    /* A pathname without a NUL anywhere in sun_path. */
+    memset(a->sun.sun_path, 'p', sizeof a->sun.sun_path);
+    a->len = (socklen_t)sizeof a->sun;
+    const char *p = cmio_unix_addr_as_pathname(a);
+    if (p != NULL)
+        assert_true(strnlen(p, sizeof a->sun.sun_path) < sizeof a->sun.sun_path);
+    assert_null(p);
+
+    /* A family other than AF_UNIX is not a Unix address. */
+    assert_int_equal(cmio_unix_addr_from_pathname(a, "/tmp/f.sock"), 0);
+    a->sun.sun_family = AF_INET;
+    assert_null(cmio_unix_addr_as_pathname(a));
+    assert_false(cmio_unix_addr_equal(a, a));
+
+    /* len shorter than the family field: unnamed, as a zeroed struct is. */
+    memset(a, 0, sizeof *a);
+    assert_true(cmio_unix_addr_is_unnamed(a));
+    assert_null(cmio_unix_addr_as_pathname(a));
+    assert_null(cmio_unix_addr_as_abstract_name(a, &len));
+    guarded_free(a);
+}
+
 static void test_from_sys_pathname(void **state)
 {
     (void)state;
@@ -417,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_unnamed),
         cmocka_unit_test(test_accessors_null),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_accessors_malformed),
         cmocka_unit_test(test_from_sys_pathname),
         cmocka_unit_test(test_from_sys_unnamed_and_errors),
         UX_TEST(test_from_sys_kernel),
