@@ -205,15 +205,21 @@ def check_schema(schema, fname):
     if errors:
         return errors
     defs, kinds = schema["definitions"], schema["kinds"]
+    acyclic = set()  # definitions whose chain of refs ends in a node with a type
     for name, n in defs.items():
         node(n, defs.key_lines[name], f"definition '{name}'")
-        seen = {name}
+        chain = [name]
         while isinstance(n, dict) and isinstance(n.get("ref"), str) and n["ref"] in defs:
-            if n["ref"] in seen:
+            if n["ref"] in chain:
                 err(defs.key_lines[name], f"definition '{name}' is a loop of refs")
                 break
-            seen.add(n["ref"])
+            if n["ref"] in acyclic:
+                acyclic.update(chain)
+                break
+            chain.append(n["ref"])
             n = defs[n["ref"]]
+        else:
+            acyclic.update(chain)
     for name in CONTRACT:
         if name not in defs:
             err(schema.key_lines["definitions"], f"definition '{name}' is missing (codegen reads it)")
@@ -343,8 +349,8 @@ class Validator:
         self.errors.append(f"{fname}:{line}: {msg}")
 
     def check(self, value, node, fname, line, what):
-        if "ref" in node:
-            return self.check(value, self.defs[node["ref"]], fname, line, what)
+        while "ref" in node:  # a loop, not a recursion: a chain of refs may be long
+            node = self.defs[node["ref"]]
         t = node["type"]
         if t == "map":
             return self._map(value, node, fname, line, what)

@@ -7,7 +7,7 @@ import re
 import yaml
 
 DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-MAX_BYTES = 1 << 20  # per file
+MAX_BYTES = 256 << 10  # per file (the largest IDL file is 11 KiB)
 MAX_DEPTH = 32  # nesting of YAML collections (the IDL needs 8)
 MAX_VALUES = 100_000  # values per file once aliases are expanded
 
