@@ -20,6 +20,8 @@ PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
 # runtime/**/waker_<name>.c, unless listed here: (key, name) -> a file under runtime/, or None
 # when nothing is needed.
 RUNTIME_FILES = {("wakers", "none"): None}
+# The headers the templates write besides one per type: a type may not take their names.
+GENERATED_HEADERS = {"cmio": "umbrella header", "platform": "platform header"}
 
 
 # ---- the model ----------------------------------------------------------------------------------
@@ -156,6 +158,9 @@ def load(idl_dir, runtime_dir=None):
             if clash in runtime_idents:
                 v.err(disp(f), tl, f"type '{t}' would define {clash}, which "
                                    f"{runtime_idents[clash]} already has")
+        if t in GENERATED_HEADERS:
+            v.err(disp(f), tl, f"type '{t}' would write cmio/{t}.h, which is the generator's "
+                               f"{GENERATED_HEADERS[t]}")
         if isinstance(d.get("self"), str) and d["self"] in RESERVED:
             v.err(disp(f), d.key_lines["self"],
                   f"self name '{d['self']}' is reserved for the wrappers' locals")

@@ -333,6 +333,11 @@ def name_problem(value, param):
         return f"'{value}' is a reserved identifier (it starts with __ or _ and a capital)"
     if not SNAKE.fullmatch(value):
         return f"'{value}' is not a snake_case name (lower-case words joined by _)"
+    # A parameter named like a type (size_t, cmio_token) hides it from the parameters after it.
+    if param and value.endswith("_t"):
+        return f"'{value}' ends in _t, which POSIX reserves for type names"
+    if param and value.startswith("cmio_"):
+        return f"'{value}' starts with cmio_, the library's prefix for its types and functions"
     return None
 
 
@@ -404,6 +409,9 @@ class Validator:
             elif "/*" in value or "*/" in value:
                 self.err(fname, line, f"{what} contains '/*' or '*/', which would end or nest the "
                                       "C comment it goes into")
+            elif "??/" in value:
+                self.err(fname, line, f"{what} contains the trigraph '??/' (a backslash in C11), "
+                                      "which gcc -Wall refuses at the end of a comment line")
             return None
         if t in ("name", "param_name"):
             problem = name_problem(value, t == "param_name")
