@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Mutation fuzzer for the IDL loader (codegen/idl.py) and the generator (codegen/generate.py).
 
-  idl_mutate.py --seconds N [--seed S]   fuzz for N seconds
+  idl_mutate.py --seconds N [--seed S]  fuzz for N seconds (--stats: the commonest rejections;
+                                         --format: clang-format accepted mutants' output too)
   idl_mutate.py --replay DIR...          run idl/ + each overlay DIR once, report what happened
 
 Seeds: the committed idl/, and the overlays in tests/idl-bad/<case>/ and fuzz/idl-corpus/<case>/
@@ -10,7 +11,7 @@ seed, applies 1-4 random mutations (bytes, lines, and YAML-aware ones: scalars r
 types, keys deleted or duplicated, anchors, aliases, tags, deep nesting, Unicode junk, whole
 files removed or copied), writes the tree to a temporary `idl/` and runs, in-process, what
 `generate.py` runs: load and validate, then for an accepted mutant render every template
-(without clang-format).
+(clang-format only with --format).
 
 A rejection is an IdlError whose every line is `idl/<file>:<line>: <message>`, naming a file of
 the mutant (or a missing one it could not read) and a line within it. Anything else is a crash:
@@ -324,6 +325,9 @@ def _on_alarm(signum, frame):
     raise Hang(f"no answer within {TIMEOUT} s")
 
 
+FORMAT = False  # --format: also clang-format what an accepted mutant renders (slow)
+
+
 def run_tree(tree, workdir):
     """Writes tree to workdir/idl and runs the generator's steps on it.
     Returns ("accepted", None), ("rejected", first error) or ("crash", traceback text)."""
@@ -336,7 +340,10 @@ def run_tree(tree, workdir):
     signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     try:
         model = generate.load(d, RUNTIME)
-        generate.render_all(model)
+        files = generate.render_all(model)
+        for rel, (text, fmt) in sorted(files.items()) if FORMAT else []:
+            if fmt:
+                generate.clang_format(text, os.path.join("generated", rel))
         return "accepted", None
     except idl.IdlError as e:
         bad = [line for line in e.errors if not well_formed(line, tree)]
@@ -401,7 +408,11 @@ def main():
     ap.add_argument("--seed", type=int, default=None, help="random seed (default: from the time)")
     ap.add_argument("--replay", nargs="+", metavar="DIR", help="run idl/ + each overlay once")
     ap.add_argument("--stats", action="store_true", help="also print the commonest rejections")
+    ap.add_argument("--format", action="store_true",
+                    help="also run clang-format on what accepted mutants render (slow)")
     args = ap.parse_args()
+    global FORMAT
+    FORMAT = args.format
     all_seeds = seeds()
     seed_files = {(f, data) for _, tree in all_seeds for f, data in tree.items()}
     idl.load_yaml = _cached_load_yaml(idl.load_yaml, seed_files)
