@@ -333,6 +333,15 @@ audit:
 	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; "$$py" $(S)codegen/generate.py audit
 	@for c in $(AUDIT_STATUS); do $(MAKE) --no-print-directory $$c; done
 
+# ---- IDL loader fuzzing (fuzz/idl_mutate.py; section owned by the IDL loader work) -----------
+# make fuzz-idl [FUZZ_SECONDS=N]: mutates idl/ (and the seeds in tests/idl-bad, fuzz/idl-corpus)
+# and runs the loader and the templates on each mutant for N seconds (default 10); any exception
+# other than a `file:line: message` rejection fails, and the mutant is kept in build/fuzz-idl/.
+.PHONY: fuzz-idl
+fuzz-idl:
+	@py="$(PYTHON)"; [ -n "$$py" ] || exit 1; \
+		"$$py" $(S)fuzz/idl_mutate.py --seconds $(or $(FUZZ_SECONDS),10)
+
 FORMAT_FILES = $(wildcard $(addprefix $(S),runtime/*.c runtime/*.h runtime/include/cmio/*.h \
 	tests/*.c tests/*.h examples/*.c bench/*.c bench/*.h runtime/win/*.c runtime/win/*.h tests/win/*.h))
 check-format:

@@ -15,6 +15,7 @@ step succeeded; the output is byte-identical from run to run.
 """
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -23,8 +24,6 @@ import sys
 import tempfile
 import textwrap
 
-import jinja2
-
 import api
 import idl
 
@@ -32,8 +31,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = os.path.join(ROOT, "codegen", "templates")
 
 
-def render_all(model):
-    """Returns {relative path: (text, needs clang-format)} for every generated file."""
+@functools.lru_cache(maxsize=None)
+def environment():
+    import jinja2  # here: a run that stops at a bad IDL does not need it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -44,6 +45,35 @@ def render_all(model):
     env.filters["split_lines"] = str.splitlines
     env.filters["comment_lines"] = comment_lines
     env.filters["roff"] = roff
+    return env
+
+
+def check_kinds(model, idl_dir):
+    """Every kind in schema.yaml has its macro, `<kind>(op, type, platform)`, in ops.c.j2."""
+    macros = environment().get_template("ops.c.j2").module
+    errors = []
+    for kind, line in model["kinds"].items():
+        m = getattr(macros, kind, None)
+        if getattr(m, "arguments", None) != ("op", "type", "platform"):
+            errors.append(f"{os.path.basename(os.path.normpath(idl_dir))}/schema.yaml:{line}: "
+                          f"kind '{kind}' has no macro {kind}(op, type, platform) in "
+                          "codegen/templates/ops.c.j2")
+    if errors:
+        raise idl.IdlError(errors)
+
+
+def load(idl_dir, runtime_dir=None):
+    """The validated model (idl.load), checked against the templates, with the version of the
+    file VERSION; raises idl.IdlError."""
+    model = idl.load(idl_dir, runtime_dir)
+    check_kinds(model, idl_dir)
+    model["version"] = load_version(os.path.join(ROOT, "VERSION"))
+    return model
+
+
+def render_all(model):
+    """Returns {relative path: (text, needs clang-format)} for every generated file."""
+    env = environment()
     out = {}
 
     def put(path, template, fmt=True, **ctx):
@@ -293,11 +323,12 @@ def main():
     ap.add_argument("--baseline", default=os.path.join(ROOT, "idl", "api-baseline.json"),
                     help="the API baseline (api-check, api-baseline)")
     ap.add_argument("--platform", default="linux", help="platform (exports, decl-check)")
+    ap.add_argument("--runtime", default=os.path.join(ROOT, "runtime"),
+                    help="runtime folder (backend and waker files, public headers)")
     args = ap.parse_args()
 
     try:
-        model = idl.load(args.idl)
-        model["version"] = load_version(os.path.join(ROOT, "VERSION"))
+        model = load(args.idl, args.runtime)
     except idl.IdlError as e:
         for line in e.errors:
             print(line, file=sys.stderr)

@@ -1,194 +1,50 @@
 # SPDX-License-Identifier: MIT
 """Load and validate the cmio IDL (idl/*.yaml) against idl/schema.yaml, then build the model
-the templates render. Every problem is reported as `file:line: message`."""
+the templates render.
+
+Every problem is reported as `file:line: message` (an IdlError); nothing else may escape, which
+fuzz/idl_mutate.py checks. In order: each file's bytes and YAML (idl_yaml.py), schema.yaml itself
+(idl_schema.check_schema, with CONTRACT: what this code and the templates read), every file
+against the schema (idl_schema.Validator), then the rules across files (`load`, `_build_op`) and
+idl/runtime.yaml, the handwritten API (`_load_runtime`)."""
 
 import os
 import re
 
-import yaml
+from idl_schema import (KIND_KEYS, RESULT_C, Validator, check_error_keys, check_platform_defaults,
+                        check_schema, resolve)
+from idl_yaml import IdlError, item_lines, load_yaml  # noqa: F401 (IdlError, load_yaml: API)
 
-IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names of the locals in the wrapper bodies (templates/ops.c.j2): parameters may not take them.
 RESERVED = {"family", "sfd", "rc", "sa", "salen", "value", "how_", "n", "msg", "ua", "sun", "sv", "ss"}
-
-
-class IdlError(Exception):
-    def __init__(self, errors):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-# ---- YAML with line numbers ---------------------------------------------------------------------
-
-
-class LDict(dict):
-    """A mapping that remembers its own line and the line of each key (1-based)."""
-
-    line = 0
-    key_lines = None
-
-
-class LList(list):
-    line = 0
-    item_lines = None
-
-
-def _convert(loader, node, fname, errors):
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = LDict()
-        out.line, out.key_lines = line, {}
-        loader.flatten_mapping(node)
-        for knode, vnode in node.value:
-            key = loader.construct_object(knode, deep=True)
-            kline = knode.start_mark.line + 1
-            if not isinstance(key, str):
-                errors.append(f"{fname}:{kline}: keys must be strings, not {key!r}")
-                continue
-            if key in out:
-                errors.append(f"{fname}:{kline}: duplicate key '{key}'")
-                continue
-            out[key] = _convert(loader, vnode, fname, errors)
-            out.key_lines[key] = kline
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        out = LList()
-        out.line, out.item_lines = line, []
-        for item in node.value:
-            out.append(_convert(loader, item, fname, errors))
-            out.item_lines.append(item.start_mark.line + 1)
-        return out
-    return loader.construct_object(node, deep=True)
-
-
-def load_yaml(path, display):
-    """Returns the document with line information; raises IdlError on bad YAML."""
-    errors = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise IdlError([f"{display}:1: cannot read: {e.strerror}"])
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise IdlError([f"{display}:1: empty file"])
-        doc = _convert(loader, node, display, errors)
-    except yaml.MarkedYAMLError as e:
-        mark, msg = e.problem_mark or e.context_mark, e.problem or e.context
-        # An unterminated construct (flow collection, quoted scalar, key without ':') is only
-        # noticed on a later line, or at the end of the file: report the line where it starts.
-        if e.problem_mark and e.context_mark and (e.context or "").startswith(
-                ("while parsing a flow", "while scanning a")):
-            mark = e.context_mark
-            msg = f"{e.problem} on line {e.problem_mark.line + 1}, {e.context} that starts here"
-        line = mark.line + 1 if mark else 1
-        raise IdlError([f"{display}:{line}: YAML error: {msg}"])
-    finally:
-        loader.dispose()
-    if errors:
-        raise IdlError(errors)
-    return doc
-
-
-# ---- schema validation --------------------------------------------------------------------------
-
-
-class Validator:
-    """Checks a document against a schema node; collects `file:line: message` errors."""
-
-    def __init__(self, schema, names):
-        self.defs = schema["definitions"]
-        self.kinds = schema["kinds"]
-        self.names = names  # {'platforms': set, 'types': set}
-        self.errors = []
-
-    def err(self, fname, line, msg):
-        self.errors.append(f"{fname}:{line}: {msg}")
-
-    def check(self, value, node, fname, line, what):
-        if "ref" in node:
-            return self.check(value, self.defs[node["ref"]], fname, line, what)
-        t = node["type"]
-        if t == "map":
-            return self._map(value, node, fname, line, what)
-        if t == "dict":
-            if not isinstance(value, dict):
-                return self.err(fname, line, f"{what} must be a mapping")
-            for k, v in value.items():
-                kl = value.key_lines.get(k, line)
-                if not IDENT.match(k):
-                    self.err(fname, kl, f"{what}: '{k}' is not an identifier")
-                self.check(v, node["values"], fname, kl, f"'{k}'")
-            return None
-        if t == "list":
-            if not isinstance(value, list):
-                return self.err(fname, line, f"{what} must be a list")
-            lines = getattr(value, "item_lines", None) or [line] * len(value)
-            for item, il in zip(value, lines):
-                self.check(item, node["items"], fname, il, f"an item of {what}")
-            return None
-        if t == "platforms":
-            items = value if isinstance(value, list) else [value]
-            for p in items:
-                if not isinstance(p, str):
-                    self.err(fname, line, f"{what} must name platforms")
-                elif p not in self.names["platforms"]:
-                    known = ", ".join(sorted(self.names["platforms"]))
-                    self.err(fname, line, f"{what}: unknown platform '{p}' (known: {known})")
-            return None
-        if t == "typename":
-            if not isinstance(value, str) or value not in self.names["types"]:
-                known = ", ".join(sorted(self.names["types"]))
-                self.err(fname, line, f"{what}: unknown type '{value}' (known: {known})")
-            return None
-        if t == "kind":
-            if not isinstance(value, str) or value not in self.kinds:
-                known = ", ".join(self.kinds)
-                self.err(fname, line, f"{what}: unknown kind '{value}' (known: {known})")
-            return None
-        if t == "enum":
-            if value not in node["values"]:
-                allowed = ", ".join(node["values"])
-                self.err(fname, line, f"{what}: '{value}' is not one of {allowed}")
-            return None
-        if t == "bool":
-            if not isinstance(value, bool):
-                self.err(fname, line, f"{what} must be true or false")
-            return None
-        if t == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.err(fname, line, f"{what} must be an integer")
-            return None
-        if t == "identifier":
-            if not isinstance(value, str) or not IDENT.match(value):
-                self.err(fname, line, f"{what} must be an identifier, not {value!r}")
-            return None
-        if t == "text":
-            if not isinstance(value, str) or not value.strip():
-                self.err(fname, line, f"{what} must be non-empty text")
-            return None
-        raise AssertionError(f"schema: unknown node type {t}")
-
-    def _map(self, value, node, fname, line, what):
-        if not isinstance(value, dict):
-            return self.err(fname, line, f"{what} must be a mapping")
-        keys = node["keys"]
-        for k, v in value.items():
-            kl = value.key_lines.get(k, line)
-            if k not in keys:
-                allowed = ", ".join(keys)
-                self.err(fname, kl, f"unknown key '{k}' in {what} (allowed: {allowed})")
-                continue
-            self.check(v, keys[k], fname, kl, f"'{k}'")
-        for k, spec in keys.items():
-            if k not in value:
-                if spec.get("required"):
-                    self.err(fname, line, f"missing required key '{k}' in {what}")
-                elif "default" in spec:
-                    value[k] = spec["default"]
-        return None
+# What a wrapper returns for a bad argument: -EINVAL, or the result type's own "none" value where a
+# negative errno does not fit (a Windows SOCKET is unsigned).
+RESULT_INVALID = {"raw_socket": "INVALID_SOCKET"}
+# What each result kind returns (the reference's "Returns" line); one per RESULT_C entry.
+RESULT_DOC = {
+    "status": "0, or a negative errno.",
+    "bytes": "The number of bytes transferred, or a negative errno.",
+    "fd": "The file descriptor, or a negative errno.",
+    "count": "The number of datagrams transferred, or a negative errno when none was.",
+    "raw_socket": "The socket, or INVALID_SOCKET.",
+}
+# The files of idl/ that are not type or mixin files.
+NOT_TYPE_FILES = ("schema.yaml", "platforms.yaml", "types.yaml", "runtime.yaml")
+# Kinds that a platform can only have when its table entry says how: kind -> (key, "cannot" value).
+PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
+# What a platform with `sockets: inherited` (WASI preview 1) can do on the sockets the host hands
+# over: accept, recv/send, shutdown, plain reads, and the fd and registration ops. Every other kind
+# (and io call) needs the BSD calls of `sockets: full`.
+INHERITED_KINDS = {"accept", "shutdown", "from_fd", "as_fd", "into_fd", "register", "reregister",
+                   "deregister", "close"}
+INHERITED_IO_CALLS = {"read", "readv", "recv", "recv_peek", "send"}
+# Each backend and waker a `generate: true` platform names needs runtime/**/backend_<name>.c or
+# runtime/**/waker_<name>.c, unless listed here: (key, name) -> a file under runtime/, or None
+# when nothing is needed.
+RUNTIME_FILES = {("wakers", "none"): None}
+# The headers the templates write besides one per type: a type may not take their names.
+GENERATED_HEADERS = {"cmio": "umbrella header", "platform": "platform header",
+                     "version": "version header"}
 
 
 # ---- the model ----------------------------------------------------------------------------------
@@ -202,7 +58,7 @@ def _expand(platform_spec, groups, platforms):
 
 
 def _param_spec(spec):
-    """'bool|u32 out?' -> (['bool','u32'], 'out', nullable)."""
+    """'bool|u32 out?' -> (['bool','u32'], ['out'], nullable)."""
     types, d = spec.split()
     return types.split("|"), d.rstrip("?").split("|"), d.endswith("?")
 
@@ -219,64 +75,59 @@ def _c_params(p, tinfo):
     return [f"{const}{c} *{name}", f"{tinfo['len']['c']} {tinfo['len']['name']}"]
 
 
-RESULT_C = {"status": "int", "bytes": "ssize_t", "fd": "int", "count": "int",
-            "raw_socket": "SOCKET"}
-# What a wrapper returns for a bad argument: -EINVAL, or the result type's own "none" value where a
-# negative errno does not fit (a Windows SOCKET is unsigned).
-RESULT_INVALID = {"raw_socket": "INVALID_SOCKET"}
-
-# The files of idl/ that are not type or mixin files.
-NOT_TYPE_FILES = ("schema.yaml", "platforms.yaml", "types.yaml", "runtime.yaml")
-# What each result kind returns (the reference's "Returns" line).
-RESULT_DOC = {
-    "status": "0, or a negative errno.",
-    "bytes": "The number of bytes transferred, or a negative errno.",
-    "fd": "The file descriptor, or a negative errno.",
-    "count": "The number of datagrams transferred, or a negative errno when none was.",
-    "raw_socket": "The socket, or INVALID_SOCKET.",
-}
-ERROR_KEY = re.compile(r"^(E[A-Z0-9]+|other)$")
-
-# Kinds that a platform can only have when its table entry says how: kind -> (key, "cannot" value).
-PLATFORM_NEEDS = {"peer_cred": ("peer_cred", "none")}
-# What a platform with `sockets: inherited` (WASI preview 1) can do on the sockets the host hands
-# over: accept, recv/send, shutdown, plain reads, and the fd and registration ops. Every other kind
-# (and io call) needs the BSD calls of `sockets: full`.
-INHERITED_KINDS = {"accept", "shutdown", "from_fd", "as_fd", "into_fd", "register", "reregister",
-                   "deregister", "close"}
-INHERITED_IO_CALLS = {"read", "readv", "recv", "recv_peek", "send"}
+def _runtime_idents(runtime_dir):
+    """{name: header} of the headers in runtime/include/cmio: `cmio/<h>.h` and every cmio_*
+    identifier they declare (outside comments)."""
+    idents, inc = {}, os.path.join(runtime_dir, "include", "cmio")
+    for h in sorted(os.listdir(inc)) if os.path.isdir(inc) else []:
+        with open(os.path.join(inc, h), encoding="utf-8", errors="replace") as f:
+            code = re.sub(r"/\*.*?\*/|//[^\n]*", " ", f.read(), flags=re.S)
+        for ident in re.findall(r"\bcmio_[a-z0-9_]+\b", code) + [f"cmio/{h}"]:
+            idents.setdefault(ident, f"runtime/include/cmio/{h}")
+    return idents
 
 
-def load(idl_dir):
-    """Loads, validates and returns the model; raises IdlError with every problem found."""
+def _check_runtime_files(v, fname, plat_doc, runtime_dir):
+    """A platform with `generate: true` has a runtime file for each of its backends and wakers:
+    runtime/**/backend_<name>.c (any folder under runtime/), or what RUNTIME_FILES says."""
+    found = {n for _, _, names in os.walk(runtime_dir) for n in names}
+    for pname, p in plat_doc["platforms"].items():
+        if not p["generate"]:
+            continue
+        for key, prefix in (("backends", "backend"), ("wakers", "waker")):
+            for name, line in zip(p[key], item_lines(p[key], p.key_lines.get(key, p.line))):
+                want = RUNTIME_FILES.get((key, name), f"{prefix}_{name}.c")
+                ok = want is None or (os.path.exists(os.path.join(runtime_dir, want)) if "/" in want
+                                      else want in found)
+                if not ok:
+                    v.err(fname, line, f"platform '{pname}' has generate: true, but runtime/ has "
+                                       f"no {want} for its {prefix} '{name}'")
+
+
+def load(idl_dir, runtime_dir=None):
+    """Loads, validates and returns the model; raises IdlError with every problem found.
+    runtime_dir (default: the runtime/ next to codegen/) is where the backends, wakers and
+    public headers the generated code builds on live."""
+    if runtime_dir is None:
+        runtime_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "runtime")
     # Files are named as "idl/<file>" whatever the working directory, so output is reproducible.
     rel = os.path.basename(os.path.normpath(idl_dir))
     disp = lambda f: os.path.join(rel, f)  # noqa: E731
     schema = load_yaml(os.path.join(idl_dir, "schema.yaml"), disp("schema.yaml"))
+    errors = check_schema(schema, disp("schema.yaml"))
+    if errors:
+        raise IdlError(errors)
     plat_doc = load_yaml(os.path.join(idl_dir, "platforms.yaml"), disp("platforms.yaml"))
     types_doc = load_yaml(os.path.join(idl_dir, "types.yaml"), disp("types.yaml"))
 
-    v = Validator(schema, {"platforms": set(), "types": set()})
-    # A kind's `inline` list may only name its own calls (a typo would silently not inline).
-    for kname, kind in schema["kinds"].items():
-        inl = kind.get("inline") or []
-        lines = getattr(inl, "item_lines", None) or [kind.key_lines.get("inline", 1)] * len(inl)
-        for c, ln in zip(inl, lines):
-            if c not in (kind.get("calls") or {}):
-                v.err(disp("schema.yaml"), ln,
-                      f"kind '{kname}': inline call '{c}' is not one of its calls")
-    kind_errors = schema.get("kind_errors") or {}
-    for kname, errs in kind_errors.items():
-        kline = kind_errors.key_lines.get(kname, 1)
-        if kname not in schema["kinds"]:
-            v.err(disp("schema.yaml"), kline, f"kind_errors: unknown kind '{kname}'")
-        v.check(errs, v.defs["errors"], disp("schema.yaml"), kline, f"kind_errors '{kname}'")
-        _check_error_keys(v, disp("schema.yaml"), errs, kline)
+    v = Validator(schema["definitions"], schema["kinds"], {"platforms": set(), "types": set()})
     v.check(plat_doc, v.defs["platforms_file"], disp("platforms.yaml"), 1, "the platform table")
     v.check(types_doc, v.defs["types_file"], disp("types.yaml"), 1, "the type table")
     if v.errors:
         raise IdlError(v.errors)
 
+    runtime_idents = _runtime_idents(runtime_dir)
+    _check_runtime_files(v, disp("platforms.yaml"), plat_doc, runtime_dir)
     platforms = list(plat_doc["platforms"])
     groups = dict(plat_doc["groups"])
     for g, members in groups.items():
@@ -289,42 +140,71 @@ def load(idl_dir):
                   f"group '{g}' has the name of a platform")
     types = dict(types_doc["types"])
     for tname, t in types.items():
+        tl = types_doc["types"].key_lines[tname]
         if t["pass"] == "buffer" and "len" not in t:
-            v.err(disp("types.yaml"), types_doc["types"].key_lines[tname],
-                  f"type '{tname}' is passed as a buffer and needs `len`")
+            v.err(disp("types.yaml"), tl, f"type '{tname}' is passed as a buffer and needs `len`")
+        elif "len" in t and t["len"]["name"] in RESERVED:
+            v.err(disp("types.yaml"), t["len"].key_lines["name"],
+                  f"length name '{t['len']['name']}' is reserved for the wrappers' locals")
+    if v.errors:
+        raise IdlError(v.errors)
 
     # Type and mixin files: every other *.yaml in idl/.
-    files = sorted(f for f in os.listdir(idl_dir) if f.endswith(".yaml")
+    names = sorted(f for f in os.listdir(idl_dir) if f.endswith(".yaml")
                    and f not in NOT_TYPE_FILES)
-    docs = [(f, load_yaml(os.path.join(idl_dir, f), disp(f))) for f in files]
-    type_docs = [(f, d) for f, d in docs if isinstance(d, dict) and "mixin" not in d]
-    mixin_docs = [(f, d) for f, d in docs if isinstance(d, dict) and "mixin" in d]
-    for f, d in docs:
-        if not isinstance(d, dict):
-            v.err(disp(f), 1, "a type or mixin file must be a mapping")
+    docs = [(f, load_yaml(os.path.join(idl_dir, f), disp(f))) for f in names]
+    type_docs = [(f, d) for f, d in docs if "mixin" not in d]
+    mixin_docs = [(f, d) for f, d in docs if "mixin" in d]
 
     socket_types = {d.get("type"): f for f, d in type_docs if isinstance(d.get("type"), str)}
     v.names = {"platforms": set(platforms) | set(groups),
                "types": set(types) | set(socket_types)}
+    check_platform_defaults(schema, disp("schema.yaml"), v)
+    if v.errors:
+        raise IdlError(v.errors)
+    mixins = {}
     for f, d in mixin_docs:
         v.check(d, v.defs["mixin_file"], disp(f), d.line, "a mixin file")
+        m = d["mixin"]
+        if isinstance(m, str) and m in mixins:
+            v.err(disp(f), d.key_lines["mixin"], f"mixin '{m}' is also defined in {disp(mixins[m][0])}")
+        elif isinstance(m, str):
+            mixins[m] = (f, d)
     for f, d in type_docs:
         v.check(d, v.defs["type_file"], disp(f), d.line, "a type file")
-        if isinstance(d.get("type"), str) and f != d["type"] + ".yaml":
-            v.err(disp(f), d.key_lines.get("type", 1),
-                  f"type '{d['type']}' must live in idl/{d['type']}.yaml")
+        t = d.get("type")
+        if not isinstance(t, str):
+            continue
+        tl = d.key_lines.get("type", 1)
+        if f != t + ".yaml":
+            v.err(disp(f), tl, f"type '{t}' must live in idl/{t}.yaml")
+        if t in types:
+            v.err(disp(f), tl, f"type '{t}' has the name of a type in {disp('types.yaml')}")
+        for clash in (f"cmio/{t}.h", f"cmio_{t}"):
+            if clash in runtime_idents:
+                v.err(disp(f), tl, f"type '{t}' would define {clash}, which "
+                                   f"{runtime_idents[clash]} already has")
+        if t in GENERATED_HEADERS:
+            v.err(disp(f), tl, f"type '{t}' would write cmio/{t}.h, which is the generator's "
+                               f"{GENERATED_HEADERS[t]}")
+        if isinstance(d.get("self"), str) and d["self"] in RESERVED:
+            v.err(disp(f), d.key_lines["self"],
+                  f"self name '{d['self']}' is reserved for the wrappers' locals")
+    _check_specs(v, schema, disp("schema.yaml"), v.names["types"])
     if v.errors:
         raise IdlError(v.errors)
 
-    mixins = {d["mixin"]: (f, d) for f, d in mixin_docs}
-    model_types = []
+    kind_errors = schema.get("kind_errors") or {}
+    call_syscalls = schema.get("call_syscalls") or {}
+    model_types, c_names = [], {}
     for f, d in type_docs:
-        ops, seen = [], {}
+        ops, seen, used = [], {}, set()
         sources = [(f, op, None) for op in d["ops"]]
-        for m in d["mixins"]:
-            if m not in mixins:
-                v.err(disp(f), d.key_lines["mixins"], f"unknown mixin '{m}'")
+        for m, ml in zip(d["mixins"], item_lines(d["mixins"], d.key_lines.get("mixins", d.line))):
+            if m not in mixins or m in used:
+                v.err(disp(f), ml, f"{'unknown mixin' if m not in mixins else 'mixin listed twice:'} '{m}'")
                 continue
+            used.add(m)
             mf, md = mixins[m]
             sources += [(mf, op, m) for op in md["ops"]]
         for of, op, m in sources:
@@ -342,14 +222,23 @@ def load(idl_dir):
                 continue
             seen[op["name"]] = (of, line)
             built = _build_op(v, disp(of), op, d, types, socket_types, groups, platforms,
-                              kind_errors.get(op["kind"]) or {},
-                              schema.get("call_syscalls") or {})
+                              kind_errors.get(op["kind"]) or {}, call_syscalls)
             if "available" in d:  # the type's own availability bounds every op's
                 where = _expand(d["available"], groups, platforms)
                 built["available"] = [p for p in built["available"] if p in where]
                 if not built["available"]:
                     continue  # a mixin op none of the type's platforms has (SOCKET ops on Unix)
             ops.append(built)
+        # Every C name is declared once: across types (tcp + stream_read = tcp_stream + read)
+        # and against the runtime's headers.
+        where = f"{disp(f)}:{d.key_lines['type']}"
+        for c_name, at in [(f"cmio_{d['type']}", where)] + [(op["c_name"], op["source"]) for op in ops]:
+            first = c_names.setdefault(c_name, at)
+            fname, line = at.rsplit(":", 1)
+            if first != at:
+                v.err(fname, line, f"{c_name} (type '{d['type']}') is also declared by {first}")
+            elif c_name in runtime_idents and c_name != f"cmio_{d['type']}":
+                v.err(fname, line, f"{c_name} is already declared in {runtime_idents[c_name]}")
         model_types.append({
             "name": d["type"], "c_type": f"cmio_{d['type']}", "file": f"idl/{f}",
             "mio": d["mio"], "doc": d["doc"], "self": d["self"], "ops": ops,
@@ -393,7 +282,7 @@ def load(idl_dir):
         p = dict(plat_doc["platforms"][name])
         p["name"] = name
         plats.append(p)
-    runtime = _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms, schema)
+    runtime = _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms)
     seen = {op["c_name"]: op["source"] for t in model_types for op in t["ops"]}
     for fn in runtime["functions"] + runtime["private"]:
         if fn["c_name"] in seen:
@@ -402,17 +291,20 @@ def load(idl_dir):
         seen[fn["c_name"]] = fn["source"]
     if v.errors:
         raise IdlError(v.errors)
+    kinds = {k: schema["kinds"].key_lines[k] for k in schema["kinds"]}
     return {"platforms": plats, "groups": groups, "types": model_types, "type_table": types,
-            "runtime": runtime}
+            "kinds": kinds, "runtime": runtime}
 
 
-def _check_error_keys(v, fname, errs, line):
-    if not isinstance(errs, dict):
-        return
-    for k in errs:
-        if not ERROR_KEY.match(k):
-            v.err(fname, errs.key_lines.get(k, line) if getattr(errs, "key_lines", None) else line,
-                  f"errors: '{k}' is not an errno name (EAGAIN, …) or 'other'")
+def _check_specs(v, schema, fname, type_names):
+    """Each kind's parameter specs name known types (or `socket`, any socket type)."""
+    for kname, kind in schema["kinds"].items():
+        lists = [kind["params"]] if "params" in kind else list(kind.get("calls", {}).values())
+        for specs in lists:
+            for spec, line in zip(specs, item_lines(specs, 1)):
+                for t in _param_spec(spec)[0]:
+                    if t != "socket" and t not in type_names:
+                        v.err(fname, line, f"kind '{kname}': parameter type '{t}' is not a type")
 
 
 def _norm_c(t):
@@ -432,15 +324,18 @@ def decl_type(decl):
     return _norm_c(re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\s*$", "", decl))
 
 
-def _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms, schema):
+def _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms):
     """idl/runtime.yaml: the handwritten functions, validated; {doc, groups, functions, private}."""
     fname = disp("runtime.yaml")
     doc = load_yaml(os.path.join(idl_dir, "runtime.yaml"), fname)
     v.check(doc, v.defs["runtime_file"], fname, getattr(doc, "line", 1), "the runtime API")
     if v.errors:
         raise IdlError(v.errors)
-    backends = set(v.defs["platform"]["keys"]["backends"]["items"]["values"])
-    bool_keys = {k for k, spec in v.defs["platform"]["keys"].items() if spec.get("type") == "bool"}
+    pkeys = resolve(v.defs, v.defs["platform"])["keys"]
+    backends = set(resolve(v.defs, resolve(v.defs, pkeys["backends"])["items"])["values"])
+    # `when` may name a true/false key every platform has (required, or with a default).
+    bool_keys = {k for k, spec in pkeys.items() if resolve(v.defs, spec)["type"] == "bool"
+                 and (spec.get("required") is True or "default" in spec)}
 
     def build(fn, group, private):
         line = fn.line
@@ -449,7 +344,7 @@ def _load_runtime(v, idl_dir, disp, plat_doc, groups, platforms, schema):
         if not name.startswith(prefix) or (not private and name.startswith("cmio__")):
             what = "a private function" if private else "a function"
             v.err(fname, line, f"{what}'s name must start with '{prefix}': '{name}'")
-        _check_error_keys(v, fname, fn["errors"], line)
+        check_error_keys(v, fname, fn["errors"], line)
         for b in fn.get("backends") or {}:
             if b not in backends:
                 v.err(fname, fn["backends"].key_lines.get(b, line),
@@ -539,18 +434,17 @@ def _op_errors(op, tdoc, params, kind_errs, call_syscalls, rearm):
             for c in codes if c in errs]
 
 
-def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_errs=None,
-              call_syscalls=None):
+def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_errs,
+              call_syscalls):
     kind = v.kinds[op["kind"]]
     line = op.line
     key_line = lambda k: op.key_lines.get(k, line)  # noqa: E731
-    kind_keys = {"socket", "steps", "backlog", "call", "option", "membership"}
     wanted = set(kind.get("keys", []))
     if "calls" in kind:
         wanted.add("call")
     if "listen" in (op.get("steps") or []):
         wanted.add("backlog")
-    for k in sorted(kind_keys & set(op)):
+    for k in sorted(set(KIND_KEYS) & set(op)):
         if k not in wanted:
             v.err(fname, key_line(k), f"key '{k}' is not used by kind '{op['kind']}'")
     for k in sorted(wanted - set(op)):
@@ -567,14 +461,14 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_e
         v.err(fname, key_line("result") if "result" in op.key_lines else line,
               f"op '{op['name']}' of kind '{op['kind']}' must have result '{kind['result']}'")
 
-    params, c_params, names = [], [], set()
+    params, c_params, names = [], [], {tdoc["self"]}
     if len(op["params"]) != len(expect):
         v.err(fname, key_line("params") if "params" in op.key_lines else line,
               f"op '{op['name']}' of kind '{op['kind']}' takes {len(expect)} parameter(s) "
               f"({', '.join(expect) or 'none'}), not {len(op['params'])}")
-    plines = getattr(op["params"], "item_lines", None) or [line] * len(op["params"])
+    plines = item_lines(op["params"], line)
     for i, (p, pl) in enumerate(zip(op["params"], plines)):
-        if p["name"] in names or p["name"] == tdoc["self"]:
+        if p["name"] in names:
             v.err(fname, pl, f"duplicate parameter name '{p['name']}'")
         if p["name"] in RESERVED:
             v.err(fname, pl, f"parameter name '{p['name']}' is reserved for the wrappers' locals")
@@ -591,10 +485,14 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_e
         if p["type"] in socket_types:
             tinfo = {"c": f"cmio_{p['type']}", "pass": "pointer", "mutable": True}
         else:
-            tinfo = types.get(p["type"])
-        if tinfo is None:
-            continue
+            tinfo = types[p["type"]]
         decls = _c_params(p, tinfo)
+        if len(decls) == 2:  # a buffer's length parameter is a C parameter too
+            len_name = tinfo["len"]["name"]
+            if len_name in names:
+                v.err(fname, pl, f"parameter '{p['name']}': its length parameter "
+                                 f"'{len_name}' has the name of another parameter")
+            names.add(len_name)
         params.append(dict(p, c=tinfo["c"], pass_=tinfo["pass"], decls=decls,
                            len_name=(tinfo.get("len") or {}).get("name")))
         c_params += decls
@@ -609,9 +507,9 @@ def _build_op(v, fname, op, tdoc, types, socket_types, groups, platforms, kind_e
     self_c = {"out": f"cmio_{tdoc['type']} *", "mut": f"cmio_{tdoc['type']} *",
               "const": f"const cmio_{tdoc['type']} *"}[kind["self"]] + tdoc["self"]
     doc = op["doc"].replace("{type}", tdoc["type"])
-    _check_error_keys(v, fname, op["errors"], line)
-    errors = _op_errors(dict(op, _self_mode=kind["self"]), tdoc, params, kind_errs or {},
-                        call_syscalls or {}, rearm)
+    check_error_keys(v, fname, op["errors"], line)
+    errors = _op_errors(dict(op, _self_mode=kind["self"]), tdoc, params, kind_errs,
+                        call_syscalls, rearm)
     # The parameters as the reference documents them: self first; a buffer is "buf, len".
     self_doc = {"out": f"Receives the new {tdoc['type']}; written only on success.",
                 "mut": f"The {tdoc['type']}.",

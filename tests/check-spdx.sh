@@ -6,8 +6,10 @@
 # Source files: C (.c .h), Python (.py), shell (.sh, and any file starting with #!), Makefiles
 # (Makefile, .mk), templates (.j2, .in), YAML (.yaml .yml, .clang-format), CMake (.cmake), awk,
 # Rust and TOML (bench/mio). Not source: documentation (.md), data (.json, .png, VERSION, LICENSE,
-# Cargo.lock, tests/idl-bad/*/expect), .gitignore. Files are those git knows or would add (tracked
-# plus untracked, not ignored); outside a git checkout, every file under ROOT except build/.
+# Cargo.lock, tests/idl-bad/*/expect), .gitignore, and the two bad-IDL fixtures whose bytes are
+# the test and cannot hold the line: an empty file (yaml_empty_file) and a UTF-16 one (yaml_utf16,
+# where the line would be UTF-16 too). Files are those git knows or would add (tracked plus
+# untracked, not ignored); outside a git checkout, every file under ROOT except build/.
 set -u
 root=${1:-.}
 cd "$root" || exit 2
@@ -21,6 +23,7 @@ fi
 is_source() {
     case $1 in
     *.md | *.json | *.png | *.lock | */expect | VERSION | LICENSE | .gitignore) return 1 ;;
+    tests/idl-bad/yaml_empty_file/probe.yaml | tests/idl-bad/yaml_utf16/probe.yaml) return 1 ;;
     *.c | *.h | *.py | *.sh | *.mk | *.j2 | *.in | *.yaml | *.yml | *.cmake | *.awk | *.rs | *.toml) return 0 ;;
     Makefile | */Makefile | .clang-format) return 0 ;;
     esac

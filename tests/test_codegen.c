@@ -4,9 +4,12 @@
  * Every directory tests/idl-bad/<case>/ is one bad-IDL test: its files replace (or join) the
  * files of a copy of idl/, and its file `expect` holds the `idl/<file>:<line>: <message>` start of
  * the error line the generator must print. The generator must then exit non-zero and write
- * nothing. The other tests check determinism, that generated/ is up to date, that unchanged files
- * are not rewritten and stale ones are removed, the audit table, and that a bad IDL leaves an
- * existing output folder alone.
+ * nothing. The cases are prepared all at once and run by tests/generate_batch.py, which runs
+ * generate.py's main() for each in one Python process (a process per case spent most of its time
+ * starting Python and reading the IDL); test_bad_idl_keeps_existing_output runs one case through
+ * the command itself. The other tests check determinism, that generated/ is up to date, that
+ * unchanged files are not rewritten and stale ones are removed, the audit table, and that a bad
+ * IDL leaves an existing output folder alone.
  *
  * Needs CMIO_ROOT (the repository) and CMIO_PYTHON (a Python 3 with Jinja2 and PyYAML), as
  * `make test` sets them. Each test works in its own temporary folder and runs the generator with
@@ -32,7 +35,7 @@
 
 #include <cmocka.h>
 
-#define MAX_CASES 128
+#define MAX_CASES 256
 #define OUT_CAP 65536
 #define CMD_CAP (3 * PATH_MAX)
 /* The mtime given to generated files before a second run: a rewrite would change it. */
@@ -178,16 +181,22 @@ static bool has_line_starting(const char *text, const char *prefix)
     return false;
 }
 
-/* Copies the repository's idl/ to TMP/idl. */
-static void copy_idl(ctx *c)
+/* Copies the repository's idl/ to DIR/idl. */
+static void copy_idl_to(ctx *c, const char *dir)
 {
-    int rc = run(c, "cp -r '%s/idl' '%s/idl'", c->root, c->tmp);
+    int rc = run(c, "cp -r '%s/idl' '%s/idl'", c->root, dir);
     if (rc != 0)
         fail_msg("copying idl/ failed (%d): %s", rc, c->out);
 }
 
-/* Copies every file of tests/idl-bad/<name>/ except `expect` into TMP/idl/; returns the count. */
-static int apply_case(ctx *c, const char *name)
+/* Copies the repository's idl/ to TMP/idl. */
+static void copy_idl(ctx *c)
+{
+    copy_idl_to(c, c->tmp);
+}
+
+/* Copies every file of tests/idl-bad/<name>/ except `expect` into DIR/idl/; returns the count. */
+static int apply_case_to(ctx *c, const char *name, const char *to)
 {
     char dir[PATH_MAX];
     format(dir, sizeof(dir), "%s/tests/idl-bad/%s", c->root, name);
@@ -199,7 +208,7 @@ static int apply_case(ctx *c, const char *name)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strcmp(e->d_name, "expect") == 0)
             continue;
-        int rc = run(c, "cp '%s/%s' '%s/idl/'", dir, e->d_name, c->tmp);
+        int rc = run(c, "cp '%s/%s' '%s/idl/'", dir, e->d_name, to);
         if (rc != 0) {
             closedir(d);
             fail_msg("copying %s/%s failed: %s", dir, e->d_name, c->out);
@@ -208,6 +217,12 @@ static int apply_case(ctx *c, const char *name)
     }
     closedir(d);
     return copied;
+}
+
+/* Copies every file of tests/idl-bad/<name>/ except `expect` into TMP/idl/; returns the count. */
+static int apply_case(ctx *c, const char *name)
+{
+    return apply_case_to(c, name, c->tmp);
 }
 
 /* ---- mtimes (nftw has no user pointer: these globals are its state) ------------------------- */
@@ -308,26 +323,84 @@ static int teardown(void **state)
 
 /* ---- bad IDL: one test per tests/idl-bad/<case> --------------------------------------------- */
 
+static char case_names[MAX_CASES][NAME_MAX + 1];
+static int n_cases = -1; /* -1: tests/idl-bad could not be read */
+
+/* The batch: BATCH/<case>/idl for every case, run by tests/generate_batch.py, which leaves
+ * BATCH/<case>/output and BATCH/<case>/status. Prepared and run by the first bad_idl test. */
+static char batch_dir[PATH_MAX];
+static bool case_empty[MAX_CASES]; /* the case folder has no IDL file besides `expect` */
+static enum { BATCH_NOT_RUN, BATCH_FAILED, BATCH_DONE } batch_state;
+
+static void run_batch(ctx *c)
+{
+    batch_state = BATCH_FAILED; /* until it is done: a failure below ends this test */
+    const char *base = getenv("TMPDIR");
+    char tmpl[PATH_MAX], dir[PATH_MAX];
+    format(tmpl, sizeof(tmpl), "%s/cmio-codegen-batch-XXXXXX", base && *base ? base : "/tmp");
+    if (mkdtemp(tmpl) == NULL)
+        fail_msg("mkdtemp(%s): %s", tmpl, strerror(errno));
+    if (realpath(tmpl, batch_dir) == NULL)
+        fail_msg("realpath(%s): %s", tmpl, strerror(errno));
+    assert_null(strchr(batch_dir, '\''));
+    for (int i = 0; i < n_cases; i++) {
+        format(dir, sizeof(dir), "%s/%s", batch_dir, case_names[i]);
+        if (mkdir(dir, 0755) != 0)
+            fail_msg("mkdir %s: %s", dir, strerror(errno));
+        copy_idl_to(c, dir);
+        case_empty[i] = apply_case_to(c, case_names[i], dir) == 0;
+    }
+    int rc = run(c, "cd '%s' && '%s' '%s/tests/generate_batch.py' '%s'", batch_dir, c->python,
+                 c->root, batch_dir);
+    if (rc != 0)
+        fail_msg("tests/generate_batch.py failed (%d):\n%s", rc, c->out);
+    batch_state = BATCH_DONE;
+}
+
+static void remove_batch(void)
+{
+    if (batch_dir[0] == '/') {
+        char cmd[CMD_CAP];
+        format(cmd, sizeof(cmd), "rm -rf '%s'", batch_dir);
+        if (system(cmd) != 0)
+            print_error("could not remove %s\n", batch_dir);
+        batch_dir[0] = '\0';
+    }
+}
+
 static void test_bad_idl(void **state)
 {
     ctx *c = *state;
-    char p[PATH_MAX], expect[4096];
+    char p[PATH_MAX], expect[4096], status[64];
     format(p, sizeof(p), "%s/tests/idl-bad/%s/expect", c->root, c->bad_case);
     read_file(p, expect, sizeof(expect));
     expect[strcspn(expect, "\n")] = '\0';
     if (strncmp(expect, "idl/", 4) != 0 || strstr(expect, ".yaml:") == NULL)
         fail_msg("%s must hold `idl/<file>:<line>: <message>`, not '%s'", p, expect);
 
-    copy_idl(c);
-    if (apply_case(c, c->bad_case) == 0)
-        fail_msg("tests/idl-bad/%s holds no IDL file besides `expect`", c->bad_case);
-    int rc = generate_into(c, "out");
+    if (batch_state == BATCH_NOT_RUN)
+        run_batch(c);
+    if (batch_state != BATCH_DONE)
+        fail_msg("the batch of bad-IDL cases failed: see the first bad_idl test");
+    for (int i = 0; i < n_cases; i++) {
+        if (strcmp(case_names[i], c->bad_case) == 0 && case_empty[i])
+            fail_msg("tests/idl-bad/%s holds no IDL file besides `expect`", c->bad_case);
+    }
+    format(p, sizeof(p), "%s/%s/status", batch_dir, c->bad_case);
+    read_file(p, status, sizeof(status));
+    char *end;
+    long rc = strtol(status, &end, 10);
+    if (end == status || *end != '\n')
+        fail_msg("%s holds no exit status: '%s'", p, status);
+    format(p, sizeof(p), "%s/%s/output", batch_dir, c->bad_case);
+    read_file(p, c->out, sizeof(c->out));
+
     if (rc == 0)
         fail_msg("generate.py accepted the bad IDL of %s:\n%s", c->bad_case, c->out);
     if (!has_line_starting(c->out, expect))
-        fail_msg("expected a line starting with\n  %s\ngot (exit %d):\n%s", expect, rc, c->out);
+        fail_msg("expected a line starting with\n  %s\ngot (exit %ld):\n%s", expect, rc, c->out);
     assert_true(has_line_starting(c->out, "generate: "));
-    path(c, p, "out");
+    format(p, sizeof(p), "%s/%s/out", batch_dir, c->bad_case);
     if (dir_entries(p) != 0)
         fail_msg("generate.py wrote into %s despite the error", p);
 }
@@ -588,9 +661,7 @@ static void test_bad_idl_keeps_existing_output(void **state)
 
 /* ---- the case list -------------------------------------------------------------------------- */
 
-static char case_names[MAX_CASES][NAME_MAX + 1];
 static char test_names[MAX_CASES][NAME_MAX + 16];
-static int n_cases = -1; /* -1: tests/idl-bad could not be read */
 static bool too_many_cases;
 
 static int by_name(const void *a, const void *b)
@@ -636,15 +707,16 @@ static void test_bad_idl_cases_listed(void **state)
         fail_msg("cannot read $CMIO_ROOT/tests/idl-bad");
     if (too_many_cases)
         fail_msg("more than %d cases in tests/idl-bad: raise MAX_CASES", MAX_CASES);
-    if (n_cases < 20)
-        fail_msg("only %d cases in tests/idl-bad; expected at least 20", n_cases);
+    if (n_cases < 100)
+        fail_msg("only %d cases in tests/idl-bad; expected at least 100", n_cases);
 }
 
 int main(void)
 {
     /* Fixed tests first, then one test per bad-IDL case; unused slots stay zero (cmocka skips
      * entries without a name). */
-    static struct CMUnitTest tests[6 + MAX_CASES] = {
+    enum { FIXED = 7 };
+    static struct CMUnitTest tests[FIXED + MAX_CASES] = {
         cmocka_unit_test(test_bad_idl_cases_listed),
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_committed_tree_is_current, setup, teardown),
@@ -653,11 +725,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inline_follows_idl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_idl_keeps_existing_output, setup, teardown),
     };
+    /* FIXED counts the entries above: the cases go right after them, overwriting none. */
+    if (tests[FIXED - 1].name == NULL || tests[FIXED].name != NULL) {
+        fprintf(stderr, "test_codegen: FIXED (%d) is not the number of fixed tests\n", FIXED);
+        return 1;
+    }
     find_cases();
     for (int i = 0; i < n_cases; i++) {
         snprintf(test_names[i], sizeof(test_names[0]), "bad_idl/%.*s", NAME_MAX, case_names[i]);
-        tests[6 + i] =
+        tests[FIXED + i] =
             (struct CMUnitTest){test_names[i], test_bad_idl, setup, teardown, case_names[i]};
     }
-    return cmocka_run_group_tests_name("codegen", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("codegen", tests, NULL, NULL);
+    remove_batch();
+    return failed;
 }
