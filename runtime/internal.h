@@ -154,15 +154,17 @@ typedef struct epoll_event cmio__sys_event;
 #define CMIO__EV_ERR EPOLLERR
 #define CMIO__EV_HUP EPOLLHUP
 #define CMIO__EV_RDHUP EPOLLRDHUP
-#elif CMIO_BACKEND_AFD
-/* Windows: the same layout; the AFD backend (runtime/win/backend_afd.c) translates AFD's poll bits
- * into these, so that the accessors in events.c give mio's Windows mapping. */
+#else
+/* Elsewhere the same layout as struct epoll_event, with the bits below. */
 typedef struct {
     uint32_t events;
     union {
         uint64_t u64;
     } data;
 } cmio__sys_event;
+#if CMIO_BACKEND_AFD
+/* Windows: the AFD backend (runtime/win/backend_afd.c) translates AFD's poll bits into these, so
+ * that the accessors in events.c give mio's Windows mapping. */
 #define CMIO__EV_IN 0x001u
 #define CMIO__EV_PRI 0x002u
 #define CMIO__EV_OUT 0x004u
@@ -171,13 +173,7 @@ typedef struct {
 #define CMIO__EV_RDHUP 0x2000u
 #else
 #include <poll.h>
-/* Elsewhere the same layout with poll(2)'s bits. */
-typedef struct {
-    uint32_t events;
-    union {
-        uint64_t u64;
-    } data;
-} cmio__sys_event;
+/* Elsewhere poll(2)'s bits. */
 #define CMIO__EV_IN POLLIN
 #ifdef POLLPRI
 #define CMIO__EV_PRI POLLPRI
@@ -192,7 +188,8 @@ typedef struct {
 #else
 #define CMIO__EV_RDHUP 0
 #endif
-#endif
+#endif /* poll(2)'s bits */
+#endif /* not epoll */
 
 /* Private event bits, above every epoll and poll(2) bit. The kqueue backend translates each
  * kevent into the bits above plus these (backend_kqueue.c), as mio's kqueue selector maps it:

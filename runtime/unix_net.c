@@ -34,17 +34,12 @@ int cmio__getname_unix(int fd, bool peer, cmio_unix_addr *addr)
 
 int cmio__peer_cred(int fd, cmio_peer_cred *out)
 {
+#if CMIO_PEER_CRED_SO_PEERCRED || CMIO_PEER_CRED_SOCKPEERCRED
 #if CMIO_PEER_CRED_SO_PEERCRED
     struct ucred cred;
-    socklen_t len = sizeof(cred);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        return -errno;
-    out->pid = cred.pid;
-    out->uid = cred.uid;
-    out->gid = cred.gid;
-    return 0;
-#elif CMIO_PEER_CRED_SOCKPEERCRED
-    struct sockpeercred cred; /* OpenBSD: SO_PEERCRED, another struct */
+#else
+    struct sockpeercred cred; /* OpenBSD: SO_PEERCRED, another struct with the same fields */
+#endif
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         return -errno;

@@ -26,35 +26,9 @@ typedef cmio_tcp_stream pair_stream;
 #define PAIR(op) cmio_tcp_stream_##op
 #endif
 
-struct fixture {
-    cmio_poll *poll;
-    cmio_registry *reg;
-    cmio_events *events;
-};
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, test_fixture_setup, test_fixture_teardown)
 
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(cmio_poll_new(&f->poll), 0);
-    f->reg = cmio_poll_registry(f->poll);
-    assert_int_equal(cmio_events_new(&f->events, 16), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    cmio_events_free(f->events);
-    cmio_poll_free(f->poll);
-    free(f);
-    return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
-static const cmio_event *wait_token(struct fixture *f, cmio_token token)
+static const cmio_event *wait_token(struct test_fixture *f, cmio_token token)
 {
     const cmio_event *e = test_poll_for_token(f->poll, f->events, token, TEST_WAIT_MS);
     if (e == NULL)
@@ -62,7 +36,7 @@ static const cmio_event *wait_token(struct fixture *f, cmio_token token)
     return e;
 }
 
-static void assert_no_event(struct fixture *f)
+static void assert_no_event(struct test_fixture *f)
 {
     int n = test_poll_now(f->poll, f->events);
     if (n != 0)
@@ -76,7 +50,7 @@ static void assert_no_event(struct fixture *f)
  * data before it has been read (it peeks at the socket to tell end of stream from data). Under
  * Wine that is asserted instead, and said: no event while the data is unread, then the read-closed
  * event once it was read. Returns true when it did so (the caller then only cleans up). */
-static bool wine_reads_first(struct fixture *f, pair_stream *s, cmio_token token)
+static bool wine_reads_first(struct test_fixture *f, pair_stream *s, cmio_token token)
 {
     if (!test_under_wine())
         return false;
@@ -95,7 +69,7 @@ static bool wine_reads_first(struct fixture *f, pair_stream *s, cmio_token token
 /* The stream reports READABLE; the program does not read; then the read half closes (the peer's
  * shutdown(WRITE), or the stream's own shutdown(READ)). The next event must say read-closed (and
  * readable: a read returns the data, then 0) — on epoll this is a new EPOLLIN|EPOLLRDHUP edge. */
-static void read_closed_after_undrained(struct fixture *f, bool own_shutdown)
+static void read_closed_after_undrained(struct test_fixture *f, bool own_shutdown)
 {
     pair_stream a, b;
     pair_new(&a, &b);
@@ -147,7 +121,7 @@ static void test_read_closed_after_undrained_own_shutdown(void **state)
 /* The same over TCP, where the FIN comes from another socket. */
 static void test_read_closed_after_undrained_tcp(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_tcp_listener l;
     cmio_tcp_stream c, s;
     cmio_sockaddr addr;
@@ -194,7 +168,7 @@ static void test_read_closed_after_undrained_tcp(void **state)
  * reads until -EAGAIN (which re-arms) and the peer writes again, so both stay ready. */
 static void test_fair_when_events_buffer_is_full(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     enum { POLLS = 400 };
     cmio_events *one;
     assert_int_equal(cmio_events_new(&one, 1), 0);
@@ -241,7 +215,7 @@ static void test_fair_when_events_buffer_is_full(void **state)
  * polls, none twice before every one was reported once. */
 static void test_every_ready_source_reported(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     enum { N = 10, CAP = 3 };
     cmio_events *small;
     assert_int_equal(cmio_events_new(&small, CAP), 0);
@@ -302,7 +276,7 @@ static void fill_until_blocked(pair_stream *s)
  * WRITABLE. (mio's poll selector re-arms both and spins.) */
 static void test_read_eagain_does_not_rearm_writable(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     pair_stream a, b;
     pair_new(&a, &b);
     assert_int_equal(PAIR(register)(&a, f->reg, 3, R | W), 0);
@@ -343,7 +317,7 @@ static void test_read_eagain_does_not_rearm_writable(void **state)
  * reported, unread) data is not reported again. */
 static void test_write_eagain_does_not_rearm_readable(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     pair_stream a, b;
     pair_new(&a, &b);
     fill_until_blocked(&a);
@@ -364,7 +338,7 @@ static void test_write_eagain_does_not_rearm_readable(void **state)
 /* A short recv_batch ends on -EAGAIN: it must re-arm, so the next datagram is reported. */
 static void test_udp_short_recv_batch_rearms(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_udp_socket rx, tx;
     cmio_sockaddr any, rxaddr;
     test_loopback(&any, AF_INET, 0);
@@ -444,7 +418,7 @@ static void test_udp_send_batch_checks_addresses(void **state)
 
 static void test_deregister_closed_fd_is_enoent(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock closed = test_raw_socket(AF_INET, SOCK_STREAM);
     assert_true(TEST_VALID_HANDLE(closed));
     test_sock_close(closed);
@@ -485,7 +459,7 @@ static void test_iov_max_is_einval_both_ways(void **state)
 /* cmio_events_len is a function-like macro on epoll: it evaluates its argument once. */
 static void test_events_len_evaluates_argument_once(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_events *arr[2] = {f->events, f->events};
     size_t i = 0;
     assert_int_equal(cmio_events_len(arr[i++]), 0);

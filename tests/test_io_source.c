@@ -9,33 +9,7 @@
 #define R CMIO_INTEREST_READABLE
 #define W CMIO_INTEREST_WRITABLE
 
-struct fixture {
-    cmio_poll *poll;
-    cmio_registry *reg;
-    cmio_events *events;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(cmio_poll_new(&f->poll), 0);
-    f->reg = cmio_poll_registry(f->poll);
-    assert_int_equal(cmio_events_new(&f->events, 16), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    cmio_events_free(f->events);
-    cmio_poll_free(f->poll);
-    free(f);
-    return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, test_fixture_setup, test_fixture_teardown)
 
 /* A blocking socket pair: adopt must make its end non-blocking. */
 #ifdef _WIN32
@@ -107,7 +81,7 @@ static void test_fd_helpers(void **state)
 
 static void test_register_lifecycle(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src;
     test_sock sv[2];
     test_socketpair(sv);
@@ -143,7 +117,7 @@ static void test_register_lifecycle(void **state)
 
 static void test_register_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src = {0, false, NULL};
     assert_int_equal(cmio__source_register(&src, f->reg, 1, R), -EBADF);
     assert_int_equal(cmio__source_register(NULL, f->reg, 1, R), -EINVAL);
@@ -170,7 +144,7 @@ static void test_register_errors(void **state)
 /* A source registered with one poll cannot be changed through another poll's registry. */
 static void test_other_registry(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_poll *other;
     cmio_registry *clone;
     cmio_io_source src;
@@ -194,7 +168,7 @@ static void test_other_registry(void **state)
 
 static void test_close(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src;
     test_sock sv[2];
     test_socketpair(sv);
@@ -218,7 +192,7 @@ static void test_close(void **state)
 /* close() must deregister explicitly: with a dup'd fd the kernel would keep it registered. */
 static void test_close_with_dup(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src;
     test_sock sv[2];
     test_socketpair(sv);
@@ -236,7 +210,7 @@ static void test_close_with_dup(void **state)
 
 static void test_release(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src;
     test_sock sv[2];
     test_socketpair(sv);
@@ -279,7 +253,7 @@ static void test_source_outlives_poll(void **state)
 
 static void test_did_io(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_io_source src;
     test_sock sv[2];
     test_socketpair(sv);

@@ -25,33 +25,7 @@
 #define P 0 /* no priority interest on this platform (Windows, macOS, the BSDs) */
 #endif
 
-struct fixture {
-    cmio_poll *poll;
-    cmio_registry *reg;
-    cmio_events *events;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(cmio_poll_new(&f->poll), 0);
-    f->reg = cmio_poll_registry(f->poll);
-    assert_int_equal(cmio_events_new(&f->events, 64), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    cmio_events_free(f->events);
-    cmio_poll_free(f->poll);
-    free(f);
-    return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, test_fixture_setup, test_fixture_teardown)
 
 /* ---- Poll basics ----------------------------------------------------------------------------- */
 
@@ -81,7 +55,7 @@ static void test_backend_name(void **state)
 
 static void test_poll_null_args(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     const struct timespec zero = {0, 0};
     assert_int_equal(cmio_poll_poll(NULL, f->events, &zero), -EINVAL);
     assert_int_equal(cmio_poll_poll(f->poll, NULL, &zero), -EINVAL);
@@ -89,7 +63,7 @@ static void test_poll_null_args(void **state)
 
 static void test_poll_invalid_timespec(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     const struct timespec bad[] = {{-1, 0}, {0, -1}, {0, 1000000000L}, {1, 2000000000L}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(cmio_poll_poll(f->poll, f->events, &bad[i]), -EINVAL);
@@ -102,7 +76,7 @@ static void test_poll_invalid_timespec(void **state)
 
 static void test_timeout_zero(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     /* Nothing is registered: a blocking wait would never return (the watchdog would fire). */
     const struct timespec zero = {0, 0};
     int64_t t0 = test_now_ns();
@@ -113,7 +87,7 @@ static void test_timeout_zero(void **state)
 
 static void test_timeout_1us(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     const struct timespec us = {0, 1000};
     int64_t t0 = test_now_ns();
     assert_int_equal(cmio_poll_poll(f->poll, f->events, &us), 0);
@@ -124,7 +98,7 @@ static void test_timeout_1us(void **state)
 
 static void test_timeout_50ms(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     const struct timespec ms50 = {0, 50000000L};
     int64_t t0 = test_now_ns();
     assert_int_equal(cmio_poll_poll(f->poll, f->events, &ms50), 0);
@@ -169,7 +143,7 @@ static void *write_after_delay(void *arg)
 }
 
 /* NULL timeout: blocks until another thread makes an fd ready. */
-static void check_null_timeout_blocks(struct fixture *f)
+static void check_null_timeout_blocks(struct test_fixture *f)
 {
     test_sock sv[2];
     pthread_t th;
@@ -225,7 +199,7 @@ static void test_poll_eintr(void **state)
     TEST_SKIP_UNDER("qemu-i386",
                     "qemu-user (i386) makes pthread_join fail with EDEADLK after pthread_kill "
                     "(reproduced without cmio)");
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal; /* no SA_RESTART (epoll_wait is never restarted anyway) */
@@ -290,7 +264,7 @@ static void test_events_null_accessors(void **state)
 /* 5 ready fds, capacity 2: 2, 2, 1 events with distinct tokens covering all 5. */
 static void test_events_capacity(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_events *ev;
     test_sock sv[5][2];
     assert_int_equal(cmio_events_new(&ev, 2), 0);
@@ -323,7 +297,7 @@ static void test_events_capacity(void **state)
 
 static void test_events_iterate(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[3][2];
     for (int i = 0; i < 3; i++) {
         test_socketpair(sv[i]);
@@ -358,7 +332,7 @@ static void test_events_iterate(void **state)
 
 static void test_register_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 1, 0), -EINVAL);
@@ -409,7 +383,7 @@ static void test_register_errors(void **state)
 
 static void test_reregister(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 1, R), 0);
@@ -442,7 +416,7 @@ static void test_reregister(void **state)
 
 static void test_deregister_stops_events(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 5, R), 0);
@@ -460,7 +434,7 @@ static void test_deregister_stops_events(void **state)
 
 static void test_edge_triggered(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 9, R), 0);
@@ -506,7 +480,7 @@ static void *register_after_delay(void *arg)
 /* A cloned registry registers from another thread while the poll thread is blocked. */
 static void test_try_clone_thread(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_registry *clone = NULL;
     test_sock sv[2];
     pthread_t th;
@@ -569,7 +543,7 @@ static void test_try_clone_outlives_poll(void **state)
 
 static void test_read_closed_shutdown_then_close(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 1, R), 0);
@@ -610,7 +584,7 @@ static void test_read_closed_shutdown_then_close(void **state)
 
 static void test_write_closed_socket(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     test_sock sv[2];
     test_socketpair(sv);
     assert_int_equal(test_register_sock(f->reg, sv[0], 1, W), 0);
@@ -637,7 +611,7 @@ static void test_write_closed_socket(void **state)
 /* Pipe write end whose reader went away: EPOLLOUT | EPOLLERR. */
 static void test_write_closed_pipe(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     int p[2];
     assert_int_equal(test_pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
     assert_int_equal(test_register_sock(f->reg, p[1], 3, W), 0);
@@ -664,7 +638,7 @@ static void test_write_closed_pipe(void **state)
 /* Full pipe whose reader went away: EPOLLERR alone still means write closed. */
 static void test_write_closed_full_pipe(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     int p[2];
     char buf[4096];
     memset(buf, 'x', sizeof buf);
@@ -701,7 +675,7 @@ static void test_write_closed_full_pipe(void **state)
 /* Pipe read end whose writer went away: EPOLLHUP. */
 static void test_read_closed_pipe(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     int p[2];
     assert_int_equal(test_pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
     assert_int_equal(test_register_sock(f->reg, p[0], 5, R), 0);
@@ -733,7 +707,7 @@ static void closed_port(struct sockaddr_in *sin)
 
 static void test_error_on_refused_connect(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     struct sockaddr_in sin;
     closed_port(&sin);
     test_sock fd = test_raw_socket(AF_INET, SOCK_STREAM);
@@ -766,7 +740,7 @@ static void test_error_on_refused_connect(void **state)
 /* TCP urgent data raises EPOLLPRI: priority (and, as in mio, readable). */
 static void test_priority_oob(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     struct sockaddr_in sin;
     socklen_t len = sizeof sin;
     int lfd = test_socket(AF_INET, SOCK_STREAM | TEST_SOCK_CLOEXEC, 0);
@@ -824,7 +798,7 @@ static void test_epoll_wait_fallback(void **state)
         print_message("epoll-only test: this row uses the %s backend\n", cmio_backend_name());
         skip();
     }
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio__epoll_disable_pwait2();
 
     /* 1 µs is rounded up to 1 ms by epoll_wait: never 0, so it really waits. */

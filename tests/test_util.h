@@ -105,6 +105,34 @@ static inline void test_sleep_ms(long ms)
 }
 #endif
 
+/* The fixture most suites share: a poll, its registry and room for 64 events. Use with
+ * cmocka_unit_test_setup_teardown(fn, test_fixture_setup, test_fixture_teardown). */
+struct test_fixture {
+    cmio_poll *poll;
+    cmio_registry *reg;
+    cmio_events *events;
+};
+
+static inline int test_fixture_setup(void **state)
+{
+    struct test_fixture *f = (struct test_fixture *)calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(cmio_poll_new(&f->poll), 0);
+    f->reg = cmio_poll_registry(f->poll);
+    assert_int_equal(cmio_events_new(&f->events, 64), 0);
+    *state = f;
+    return 0;
+}
+
+static inline int test_fixture_teardown(void **state)
+{
+    struct test_fixture *f = (struct test_fixture *)*state;
+    cmio_events_free(f->events);
+    cmio_poll_free(f->poll);
+    free(f);
+    return 0;
+}
+
 /* Polls without blocking; returns the event count (asserts it is not an error). */
 static inline int test_poll_now(cmio_poll *poll, cmio_events *events)
 {

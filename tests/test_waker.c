@@ -13,31 +13,7 @@
 
 #define WAKE_TOKEN ((cmio_token)0xfeedULL)
 
-struct fixture {
-    cmio_poll *poll;
-    cmio_events *events;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(cmio_poll_new(&f->poll), 0);
-    assert_int_equal(cmio_events_new(&f->events, 16), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    cmio_events_free(f->events);
-    cmio_poll_free(f->poll);
-    free(f);
-    return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, test_fixture_setup, test_fixture_teardown)
 
 /* Asserts the last poll returned exactly one event: the waker's, readable. */
 static void assert_one_wake_event(const cmio_events *events, int n)
@@ -66,7 +42,7 @@ static void *wake_after_delay(void *arg)
 
 static void test_wake_from_thread(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker = NULL;
     pthread_t th;
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
@@ -88,7 +64,7 @@ static void test_wake_from_thread(void **state)
 
 static void test_wakes_coalesce(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker;
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
     for (int i = 0; i < 5; i++)
@@ -109,7 +85,7 @@ static void test_wakes_coalesce(void **state)
  * the poll still sees exactly one event; then a later wake is a new event. */
 static void test_full_pipe_neither_blocks_nor_loses(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker;
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
     print_message("waker: %s, backend: %s\n", cmio_waker_name(), cmio_backend_name());
@@ -149,7 +125,7 @@ static void test_wake_from_signal_handler(void **state)
         TEST_SKIP_LIBKQUEUE("libkqueue's kevent() takes a process-wide mutex and the kqueue's "
                             "lock, so a wake from a handler that interrupted a kevent() call "
                             "deadlocks (a kernel kqueue's kevent(2) is one system call)");
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     assert_int_equal(cmio_waker_new(&sig_waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
     struct sigaction sa, old;
     memset(&sa, 0, sizeof(sa));
@@ -225,7 +201,7 @@ static void *wake_many(void *arg)
 /* Concurrent wakes from several threads all succeed and give one event. */
 static void test_wake_concurrent(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker;
     pthread_t th[WAKE_THREADS];
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
@@ -244,7 +220,7 @@ static void test_wake_concurrent(void **state)
 /* Free deregisters (a pending wake is not reported) and closes the eventfd. */
 static void test_free_deregisters_and_closes(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker;
     int before = test_count_open_fds();
     assert_int_equal(cmio_waker_new(&waker, cmio_poll_registry(f->poll), WAKE_TOKEN), 0);
@@ -258,7 +234,7 @@ static void test_free_deregisters_and_closes(void **state)
 
 static void test_null_args(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *waker = NULL;
     assert_int_equal(cmio_waker_new(NULL, cmio_poll_registry(f->poll), 1), -EINVAL);
     assert_int_equal(cmio_waker_new(&waker, NULL, 1), -EINVAL);
@@ -269,7 +245,7 @@ static void test_null_args(void **state)
 /* A waker made through a cloned registry reports to the original poll. */
 static void test_waker_on_cloned_registry(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_registry *clone;
     cmio_waker *waker;
     assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(f->poll), &clone), 0);
@@ -302,7 +278,7 @@ static void test_waker_outlives_poll(void **state)
 /* Several wakers on one poll are told apart by their tokens. */
 static void test_two_wakers(void **state)
 {
-    struct fixture *f = *state;
+    struct test_fixture *f = *state;
     cmio_waker *a, *b;
     assert_int_equal(cmio_waker_new(&a, cmio_poll_registry(f->poll), 1), 0);
     assert_int_equal(cmio_waker_new(&b, cmio_poll_registry(f->poll), 2), 0);
