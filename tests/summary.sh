@@ -10,11 +10,13 @@ if [ ! -s "$results" ]; then
 fi
 echo "==== summary ===="
 awk '
+/^#/ { note = note "\n" substr($0, 3); next }
 { p[$1] += $3; f[$1] += $4; s[$1] += $5; n[$1]++; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
 $4 > 0 { bad = bad " " $1 "/" $2 }
 END {
     for (i = 1; i <= k; i++) { r = order[i]; printf "row %-20s %3d suites  %4d passed  %d failed  %d skipped\n", r, n[r], p[r], f[r], s[r]; P += p[r]; F += f[r]; S += s[r] }
     if (bad != "") printf "failing suites:%s\n", bad
+    if (note != "") printf "%s\n", substr(note, 2)
     printf "cmio: %d passed, %d failed, %d skipped\n", P, F, S
     exit F > 0
 }' "$results"
