@@ -16,8 +16,13 @@
 
 #include "internal.h"
 
+#if defined(__has_include)
+#if __has_include(<linux/filter.h>) && __has_include(<linux/seccomp.h>)
+#define HAVE_SECCOMP 1
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#endif
+#endif
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -99,6 +104,12 @@ static void check_unavailable(int err)
 #if !CMIO_BACKEND_URING
     (void)err;
     print_message("skipped: this platform's build has no io_uring backend\n");
+    skip();
+#elif !defined(HAVE_SECCOMP)
+    (void)err;
+    print_message(
+        "skipped: no <linux/seccomp.h> in this toolchain (a seccomp filter makes io_uring "
+        "unavailable)\n");
     skip();
 #else
     TEST_SKIP_UNDER("qemu", "a seccomp filter would apply to the emulator's own system calls");
