@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # bench/run.sh — cmio's benchmark suite (`make bench`; bench/README.md describes it).
 #
-#   make bench                  full run (~11 min): 5 interleaved rounds, 10 000/20 000 round trips
+#   make bench                  full run (~11 min): 4 interleaved rounds, 10 000/20 000 round trips
 #   BENCH_QUICK=1 make bench    short run (< 2 min): 1 round, 5 000/10 000 round trips
 #
 # Installs what it needs with apt-get when run as root (libuv1-dev libevent-dev libev-dev
@@ -32,7 +32,7 @@ if [ "$QUICK" = 1 ]; then
     ROUNDS=1 CHURN_ROUNDS=1 PAIRS=2 WARMUP=0.1 DURATION=0.2 N1=5000 N2=10000 C1=200 C2=400
     MICRO_ARGS=--quick GUARANTEE_RUN=0 DET_MODES=lockstep
 else
-    ROUNDS=5 CHURN_ROUNDS=3 PAIRS=6 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
+    ROUNDS=4 CHURN_ROUNDS=3 PAIRS=5 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
     MICRO_ARGS='' GUARANTEE_RUN=1 DET_MODES="lockstep free"
 fi
 DET_CONNS=100  # connections of the deterministic runs per round trip (64-byte messages)

@@ -28,11 +28,17 @@
  *     re-armed with the next wait; re-arming reports the readiness at that moment, so no edge is
  *     lost.
  *   - Any thread may register while another waits: changes go into the submission ring under a
- *     mutex (registration paths only; cmio_poll_poll takes no lock), and a registration made while
+ *     lock (registration paths only; cmio_poll_poll takes none), and a registration made while
  *     a thread waits writes an internal eventfd, polled by the ring, so that the waiting thread
- *     wakes and submits it. Poll requests are therefore submitted by the polling thread (their
- *     wake-ups run there) except when a full submission ring or a deregistration forces another
- *     thread to submit.
+ *     wakes and submits it.
+ *   - A wake-up does not interrupt the polling thread while it runs (IORING_SETUP_COOP_TASKRUN,
+ *     5.19+; without it each event costs an IPI and a kernel entry, which halves a busy server's
+ *     rate): it is handled at the thread's next system call, or at once when it waits. Wake-ups
+ *     are handled in the thread that submitted the poll request, so requests that another thread
+ *     submitted (a full submission ring or a deregistration sent the queue along), or that were
+ *     submitted before the poll moved to another thread, are armed again by the polling thread
+ *     under its own name (ur_adopt: O(registrations), once) instead of waiting for that thread's
+ *     next kernel entry.
  *   - Timeouts go to the wait itself (IORING_ENTER_EXT_ARG): nanosecond resolution.
  *   - The waker is the eventfd (or pipe) waker, polled like any registration: each write is a new
  *     wake-up, hence a new event.
@@ -44,6 +50,7 @@
 
 #if CMIO_BACKEND_URING
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +137,8 @@ _Static_assert(sizeof(struct ur_getevents_arg) == 24, "io_uring_getevents_arg is
 #define UR_SETUP_CQSIZE (1u << 3)
 #define UR_SETUP_CLAMP (1u << 4)
 #define UR_SETUP_SUBMIT_ALL (1u << 7)
+#define UR_SETUP_COOP_TASKRUN (1u << 8)
+#define UR_SETUP_TASKRUN_FLAG (1u << 9)
 #define UR_ENTER_GETEVENTS (1u << 0)
 #define UR_ENTER_EXT_ARG (1u << 3)
 #define UR_FEAT_SINGLE_MMAP (1u << 0)
@@ -183,6 +192,9 @@ struct cmio_uring_selector {
     uint32_t sq_tail; /* the producers' copy of *sq_ktail */
     struct ur_sqe *sqes;
     int waiting;        /* a thread is waiting (or about to) in io_uring_enter */
+    uintptr_t owner;    /* the polling thread (pthread_self), whose wake-up work runs the polls */
+    int foreign;        /* polls were submitted by another thread: the poller re-arms them all */
+    unsigned adds;      /* poll requests queued since the polling thread last submitted */
     int lock;           /* ur_lock: producers of submissions; the records' and table's writers */
     struct ureg **byfd; /* fd → its registration (lock held) */
     size_t nbyfd;
@@ -194,6 +206,11 @@ struct cmio_uring_selector {
 };
 
 #define SEL(s) ((struct cmio_uring_selector *)(s))
+
+static inline uintptr_t ur_self(void)
+{
+    return (uintptr_t)pthread_self();
+}
 
 /* The registering paths' lock: held for a few stores (a pool's calloc, a full ring's flush at
  * most), never while waiting, and never taken by cmio_poll_poll but to re-arm a poll the kernel
@@ -349,8 +366,11 @@ static int ur_byfd_set(struct cmio_uring_selector *s, int fd, struct ureg *e)
 
 /* The submission ring is full: hands the queue to the kernel now (whichever thread this is).
  * 0, or a negative errno when the kernel takes nothing. */
+static void ur_mark_foreign(struct cmio_uring_selector *s);
+
 static __attribute__((noinline)) int ur_sq_flush(struct cmio_uring_selector *s)
 {
+    ur_mark_foreign(s);
     while (s->sq_tail - ur_load(s->sq_khead) >= s->sq_entries) {
         int r = ur_enter(s->ring_fd, s->sq_entries, 0, 0, NULL, 0);
         if (r < 0 && r != -EINTR)
@@ -400,6 +420,7 @@ static void ur_kick(struct cmio_uring_selector *s)
  * io_uring_enter of any thread. (No lock needed.) */
 static int ur_submit_through(struct cmio_uring_selector *s, uint32_t tail)
 {
+    ur_mark_foreign(s);
     for (int tries = 0;; tries++) {
         uint32_t head = ur_load(s->sq_khead);
         if ((int32_t)(tail - head) <= 0)
@@ -430,7 +451,20 @@ static int ur_queue_poll(struct cmio_uring_selector *s, int fd, uint32_t kmask, 
     q->op_flags = ur_poll32(kmask);
     q->user_data = ud;
     ur_sqe_push(s);
+    __atomic_add_fetch(&s->adds, 1, __ATOMIC_RELAXED);
     return 0;
+}
+
+/* A thread submits what is queued. With IORING_SETUP_COOP_TASKRUN a poll request's wake-ups are
+ * handled in the thread that submitted it, at its next entry into the kernel (at once when it is
+ * waiting): poll requests submitted by a thread that is not the polling one (its deregistration
+ * or a full ring sent the queue along) are marked, and the polling thread arms them again under
+ * its own name (ur_adopt). */
+static void ur_mark_foreign(struct cmio_uring_selector *s)
+{
+    if (ur_self() != __atomic_load_n(&s->owner, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&s->adds, 0, __ATOMIC_RELAXED) != 0)
+        __atomic_store_n(&s->foreign, 1, __ATOMIC_RELAXED);
 }
 
 /* Queues an update of e's poll to e->kmask: re-evaluates readiness, as EPOLL_CTL_MOD does. */
@@ -557,10 +591,20 @@ static int uring_create(struct cmio_selector **out)
     s->ring_fd = s->notify_fd = -1;
     struct ur_params p;
     memset(&p, 0, sizeof p);
-    p.flags = UR_SETUP_CQSIZE | UR_SETUP_CLAMP | UR_SETUP_SUBMIT_ALL;
+    /* COOP_TASKRUN: a wake-up does not interrupt the polling thread while it runs (an IPI and a
+     * kernel entry per event, which halves the rate of a busy server); it is handled at its next
+     * system call, or at once when it waits. */
+    p.flags = UR_SETUP_CQSIZE | UR_SETUP_CLAMP | UR_SETUP_SUBMIT_ALL | UR_SETUP_COOP_TASKRUN |
+              UR_SETUP_TASKRUN_FLAG;
     p.cq_entries = ur_cq_size;
     int r;
     s->ring_fd = (int)syscall(SYS_io_uring_setup, ur_sq_size, &p);
+    if (s->ring_fd < 0 && errno == EINVAL) { /* before 5.19: wake-ups interrupt the thread */
+        memset(&p, 0, sizeof p);
+        p.flags = UR_SETUP_CQSIZE | UR_SETUP_CLAMP | UR_SETUP_SUBMIT_ALL;
+        p.cq_entries = ur_cq_size;
+        s->ring_fd = (int)syscall(SYS_io_uring_setup, ur_sq_size, &p);
+    }
     if (s->ring_fd < 0) {
         /* EINVAL: a kernel that predates one of the flags (SUBMIT_ALL is 5.18). */
         r = errno == EINVAL ? -ENOSYS : -errno;
@@ -713,7 +757,8 @@ int cmio__uring_close(struct cmio_selector *sel, int fd)
 static void ur_internal(struct cmio_uring_selector *s, uint64_t ud, int32_t res, uint32_t flags)
 {
     if (ud == UD_NOTIFY) {
-        if (!(flags & UR_CQE_F_MORE)) {
+        /* Ended by the kernel (CQ overflow): arm it again; cancelled: ur_adopt armed a new one. */
+        if (!(flags & UR_CQE_F_MORE) && res != -ECANCELED) {
             ur_lock(s);
             (void)ur_queue_poll(s, s->notify_fd, CMIO__EV_IN, UD_NOTIFY);
             ur_unlock(s);
@@ -855,6 +900,8 @@ static __attribute__((noinline)) int ur_wait_forever(struct cmio_uring_selector 
         /* From here a registration made by another thread wakes us (ur_kick). */
         __atomic_store_n(&s->waiting, 1, __ATOMIC_SEQ_CST);
         uint32_t pending = __atomic_load_n(s->sq_ktail, __ATOMIC_SEQ_CST) - ur_load(s->sq_khead);
+        if (pending != 0)
+            __atomic_store_n(&s->adds, 0, __ATOMIC_RELAXED); /* this thread submits them */
         int r = ur_enter(s->ring_fd, pending, 1, UR_ENTER_GETEVENTS, NULL, 0);
         __atomic_store_n(&s->waiting, 0, __ATOMIC_RELAXED);
         if (r < 0 && r != -EAGAIN && r != -EBUSY) {
@@ -913,6 +960,8 @@ static __attribute__((noinline)) int ur_wait(struct cmio_uring_selector *s, cmio
                 __atomic_store_n(&s->waiting, 1, __ATOMIC_SEQ_CST);
                 pending = __atomic_load_n(s->sq_ktail, __ATOMIC_SEQ_CST) - ur_load(s->sq_khead);
             }
+            if (pending != 0)
+                __atomic_store_n(&s->adds, 0, __ATOMIC_RELAXED); /* this thread submits them */
             int r = ur_enter(s->ring_fd, pending, min, flags, argp, argsz);
             if (min != 0)
                 __atomic_store_n(&s->waiting, 0, __ATOMIC_RELAXED);
@@ -936,12 +985,79 @@ static __attribute__((noinline)) int ur_wait(struct cmio_uring_selector *s, cmio
     }
 }
 
+/* The polling thread is a new one, or polls were submitted by another thread: every registration
+ * gets a new record and poll request submitted by this thread (the old ones are cancelled; their
+ * completions are dropped), so that their wake-ups run here (ur_mark_foreign). O(registrations),
+ * when a poll changes threads. */
+static __attribute__((noinline)) void ur_adopt(struct cmio_uring_selector *s, uintptr_t self)
+{
+    ur_lock(s);
+    bool first = __atomic_load_n(&s->owner, __ATOMIC_RELAXED) == 0;
+    __atomic_store_n(&s->owner, self, __ATOMIC_RELAXED);
+    if (first && !__atomic_load_n(&s->foreign, __ATOMIC_RELAXED)) {
+        ur_unlock(s); /* the first poll: every poll request queued so far goes with our wait */
+        return;
+    }
+    __atomic_store_n(&s->foreign, 0, __ATOMIC_RELAXED);
+    int err = 0;
+    for (size_t fd = 0; fd < s->nbyfd; fd++) {
+        struct ureg *e = s->byfd[fd];
+        if (e == NULL)
+            continue;
+        struct ureg *n = ur_rec_get(s);
+        if (n == NULL)
+            break; /* out of memory: this one stays as it is */
+        struct ur_sqe *q = ur_sqe_get(s, &err);
+        if (q == NULL) {
+            n->next = s->free;
+            s->free = n;
+            break;
+        }
+        q->opcode = UR_OP_ASYNC_CANCEL;
+        q->flags = UR_SQE_CQE_SKIP_SUCCESS;
+        q->fd = -1;
+        q->addr = ur_ud(e);
+        q->user_data = UD_CTRL;
+        ur_sqe_push(s);
+        n->token = e->token;
+        n->mask = e->mask;
+        n->kmask = e->kmask;
+        n->fd = e->fd;
+        n->seen_seq = 0;
+        n->live = 1;
+        __atomic_store_n(&e->live, 0, __ATOMIC_RELAXED);
+        s->byfd[fd] = n;
+        if (ur_queue_poll(s, n->fd, n->kmask, ur_ud(n)) < 0) {
+            n->live = 0; /* its registration is lost, as if the kernel had refused the poll */
+            s->byfd[fd] = NULL;
+            ur_rec_done(s, n);
+        }
+    }
+    struct ur_sqe *q = ur_sqe_get(s, &err);
+    if (q != NULL) {
+        q->opcode = UR_OP_ASYNC_CANCEL;
+        q->flags = UR_SQE_CQE_SKIP_SUCCESS;
+        q->fd = -1;
+        q->addr = UD_NOTIFY;
+        q->user_data = UD_CTRL;
+        ur_sqe_push(s);
+        (void)ur_queue_poll(s, s->notify_fd, CMIO__EV_IN, UD_NOTIFY);
+    }
+    __atomic_store_n(&s->adds, 0, __ATOMIC_RELAXED);
+    ur_unlock(s);
+}
+
 /* The common case costs no system call: completions are waiting in the ring (they are posted
  * while the loop runs, e.g. during its own read and send), and no change is queued. */
 static int uring_select(struct cmio_selector *sel, cmio_events *events,
                         const struct timespec *timeout)
 {
     struct cmio_uring_selector *s = SEL(sel);
+    uintptr_t self = ur_self();
+    if (__builtin_expect(self != __atomic_load_n(&s->owner, __ATOMIC_RELAXED) ||
+                             __atomic_load_n(&s->foreign, __ATOMIC_RELAXED),
+                         0))
+        ur_adopt(s, self);
     s->seq++;
     if (ur_load(s->cq_ktail) != *s->cq_khead && ur_load(s->sq_ktail) == ur_load(s->sq_khead) &&
         !(__atomic_load_n(s->sq_kflags, __ATOMIC_RELAXED) & UR_SQ_CQ_OVERFLOW)) {

@@ -10,7 +10,8 @@
  * event), that a registration or reregistration from another thread wakes the thread waiting in
  * cmio_poll_poll, that deregistering and closing take effect at once (an armed poll holds a
  * reference to the socket), that a full submission ring and an overflowing completion ring lose
- * nothing, that registrations survive the exit of the thread that submitted them, and the clean
+ * nothing, that registrations survive the exit of the thread that submitted them and a poll
+ * handed to another thread while that one keeps running, and the clean
  * -ENOSYS / -EPERM where io_uring is missing or forbidden. */
 #include <cmio/cmio.h>
 
@@ -25,6 +26,7 @@
 #endif
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -459,6 +461,54 @@ static void test_submitting_thread_exits(void **state)
     assert_int_equal(cmio_unix_stream_close(&a), 0);
 }
 
+/* A poll handed to another thread while the thread that submitted its requests keeps running
+ * without entering the kernel: the wake-ups of those requests would wait for that thread (the
+ * ring does not interrupt a running thread); the new polling thread arms them again itself. */
+struct spinner {
+    struct fixture *f;
+    cmio_unix_stream *s;
+    atomic_int armed, done;
+    int result;
+};
+
+static void *spin_after_arming(void *p)
+{
+    struct spinner *sp = p;
+    sp->result = cmio_unix_stream_register(sp->s, sp->f->reg, 11, R);
+    if (sp->result == 0)
+        sp->result = test_poll_now(sp->f->poll, sp->f->events); /* submitted by this thread */
+    atomic_store(&sp->armed, 1);
+    int64_t until = test_now_ns() + 3000000000LL; /* clock_gettime: the vDSO, no system call */
+    while (!atomic_load(&sp->done) && test_now_ns() < until) {
+    }
+    return NULL;
+}
+
+static void test_poll_handed_to_another_thread(void **state)
+{
+    struct fixture *f = *state;
+    NEED_URING();
+    cmio_unix_stream a, b;
+    pair(&a, &b);
+    struct spinner sp = {.f = f, .s = &b};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, spin_after_arming, &sp), 0);
+    while (!atomic_load(&sp.armed))
+        test_sleep_ms(1);
+    assert_int_equal(sp.result, 0);
+    assert_int_equal(cmio_unix_stream_write(&a, "x", 1), 1);
+    int64_t t0 = test_now_ns();
+    const cmio_event *e = test_poll_for_token(f->poll, f->events, 11, 2000);
+    int64_t waited = test_now_ns() - t0;
+    atomic_store(&sp.done, 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_non_null(e); /* not after the other thread stopped spinning */
+    assert_true(cmio_event_is_readable(e));
+    assert_true(waited < 2000000000LL);
+    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    assert_int_equal(cmio_unix_stream_close(&a), 0);
+}
+
 /* ---- full rings --------------------------------------------------------------------------- */
 
 #define NPAIRS 40
@@ -550,6 +600,7 @@ int main(void)
         TEST(test_registration_from_thread_wakes_waiter),
         TEST(test_close_from_thread_while_waiting),
         TEST(test_submitting_thread_exits),
+        TEST(test_poll_handed_to_another_thread),
         cmocka_unit_test(test_tiny_rings),
     };
     alarm(TEST_WATCHDOG_S);
