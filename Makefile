@@ -81,7 +81,14 @@ LDLIBS_KQ := -L$(KQUEUE_PREFIX)/lib -Wl,-rpath,$(KQUEUE_PREFIX)/lib -lkqueue
 export VALGRIND_OPTS := --suppressions=$(SRCDIR)/tests/libkqueue.supp $(VALGRIND_OPTS)
 endif
 
-variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san)$(KQ_SUFFIX))
+
+# CMIO_BACKENDS="epoll" (any subset of the platform's backends, the default first): the others
+# are left out of libcmio and of everything built here (-DCMIO_BACKEND_POLL=0 …, which a program
+# using that libcmio must be compiled with too); the build folder gets a suffix (-epoll).
+CMIO_BACKENDS ?=
+platform_backends = $(shell sed -n 's/^\#define CMIO_BACKEND_\([A-Z0-9_]*\) 1$$/\1/p' $(S)generated/$(PLATFORM)/include/cmio/platform.h)
+BACKEND_DEFS := $(if $(CMIO_BACKENDS),$(foreach b,$(platform_backends),$(if $(filter $(b),$(shell echo $(CMIO_BACKENDS) | tr a-z A-Z)),,-DCMIO_BACKEND_$(b)=0)))
+variant := $(or $(ROW),$(PLATFORM)-$(notdir $(CC))$(if $(SANITIZE),-san)$(KQ_SUFFIX))$(if $(CMIO_BACKENDS),-$(subst $(eval) ,+,$(strip $(CMIO_BACKENDS))))
 B ?= build/$(variant)
 
 # ---- version: the one place is the file VERSION ---------------------------------------------
@@ -104,7 +111,8 @@ endif
 
 CFLAGS ?= -O2 -g
 # Every compile: C11, warnings (as errors unless WERROR=0), 64-bit file offsets on 32-bit targets.
-WFLAGS := -std=c11 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -D_FILE_OFFSET_BITS=64
+WFLAGS := -std=c11 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -D_FILE_OFFSET_BITS=64 \
+	$(BACKEND_DEFS)
 # Flags the build itself adds to every compile (XCFLAGS) and link (XLDFLAGS), apart from the
 # user's CPPFLAGS/CFLAGS/LDFLAGS so that `make CFLAGS=…` never drops them (fragments add theirs).
 XCFLAGS := $(XCFLAGS_KQ)
@@ -205,6 +213,7 @@ test: test-deps
 	@$(MAKE) --no-print-directory PLATFORM=linux run-shell-suites
 	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=poll WAKER=pipe SKIP="$(LINUX_ONLY_SUITES)" \
 		run-tests
+	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=uring SKIP="$(LINUX_ONLY_SUITES)" run-tests
 	@$(MAKE) --no-print-directory PLATFORM=posix SKIP="$(LINUX_ONLY_SUITES)" run-tests
 	@$(MAKE) --no-print-directory PLATFORM=linux BACKEND=kqueue WAKER=kqueue \
 		SKIP="$(LINUX_ONLY_SUITES)" run-tests
@@ -221,8 +230,8 @@ test-matrix:
 	@cd $(SRCDIR) && sh tests/matrix.sh $(MATRIX)
 
 # One row: this PLATFORM/CC build with BACKEND/WAKER (default: the platform's first).
-default_of = $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' $(S)generated/$(PLATFORM)/include/cmio/platform.h)
-row = $(variant)/$(or $(BACKEND),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
+default_of = $(firstword $(shell sed -n 's/^\#define CMIO_DEFAULT_$(1) "\(.*\)"/\1/p' $(S)generated/$(PLATFORM)/include/cmio/platform.h))
+row = $(variant)/$(or $(BACKEND),$(firstword $(CMIO_BACKENDS)),$(call default_of,BACKEND))/$(or $(WAKER),$(call default_of,WAKER))
 RUN_TESTS = $(filter-out $(addprefix $(B)/tests/,$(SKIP)),$(TESTS))
 TEST_ENV = CMIO_ROOT=$(SRCDIR) CMIO_PYTHON="$(PYTHON)" CMIO_BACKEND=$(BACKEND) CMIO_WAKER=$(WAKER) \
 	CMIO_BUILD=$(abspath $(B)) CMIO_PLATFORM=$(PLATFORM) CMIO_CC="$(CC)" CMIO_SANITIZE=$(SANITIZE) V=$(V)
@@ -232,8 +241,10 @@ run-tests: # BACKEND=kqueue without libkqueue: a skipped row (see the kqueue sec
 	@echo "==== row $(row): skipped: libkqueue not found (KQUEUE_PREFIX) ===="
 	@mkdir -p build && echo "$(row) skipped:libkqueue~not~found~(KQUEUE_PREFIX) 0 0 1" >>build/test-results.txt
 else
-run-tests: lib examples $(TESTS) check-exports check-headers
+# tests/backend_probe: a row whose backend cannot run here (io_uring forbidden) is skipped, with why.
+run-tests: lib examples $(TESTS) $(B)/tests/backend_probe check-exports check-headers
 	@$(TEST_ENV) CMIO_EXAMPLES=$(abspath $(B))/examples CMIO_RUNNER="$(RUNNER)" \
+		CMIO_PROBE=$(abspath $(B))/tests/backend_probe \
 		sh $(S)tests/run.sh "$(row)" build/test-results.txt $(RUN_TESTS)
 endif
 
@@ -292,18 +303,29 @@ BENCH_CFLAGS = $(WFLAGS) $(C_FLAGS) -pthread
 BENCH_INCLUDES := -I$(S)runtime/include -I$(S)generated/$(PLATFORM)/include
 
 .PHONY: bench bench-build
-bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_cmio \
-	$(BENCH_DIR)/micro $(BENCH_DIR)/alloc_count.so
+bench-build: $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll $(BENCH_DIR)/echo_raw_epoll_drain \
+	$(BENCH_DIR)/echo_cmio $(BENCH_DIR)/echo_cmio_drain $(BENCH_DIR)/micro \
+	$(BENCH_DIR)/alloc_count.so
 
 $(BENCH_DIR)/loadgen $(BENCH_DIR)/echo_raw_epoll: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $< $(LD_FLAGS) -o $@
+
+# The echo servers' read strategy is compiled in: *_drain reads until EAGAIN (-DECHO_DRAIN=1).
+$(BENCH_DIR)/echo_raw_epoll_drain: $(S)bench/echo_raw_epoll.c $(S)bench/bench_util.h
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) -DECHO_DRAIN=1 $< $(LD_FLAGS) -o $@
 
 # Public API only: no -Iruntime (the private headers).
 $(BENCH_DIR)/echo_cmio $(BENCH_DIR)/micro: $(BENCH_DIR)/%: $(S)bench/%.c $(S)bench/bench_util.h \
 		$(B)/libcmio.a
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) $< $(B)/libcmio.a $(LD_FLAGS) -o $@
+
+$(BENCH_DIR)/echo_cmio_drain: $(S)bench/echo_cmio.c $(S)bench/bench_util.h $(B)/libcmio.a
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(BENCH_CFLAGS) $(BENCH_INCLUDES) -DECHO_DRAIN=1 $< $(B)/libcmio.a \
+		$(LD_FLAGS) -o $@
 
 $(BENCH_DIR)/alloc_count.so: $(S)bench/alloc_count.c
 	@mkdir -p $(@D)

@@ -13,6 +13,15 @@
  * --warmup/--duration run for a bounded time and count the round trips completed in the
  * measured window; --roundtrips N does exactly N round trips (in total) and stops.
  *
+ * --churn: connection churn instead (TCP or Unix stream). Each of the N clients connects
+ * (non-blocking), sends one S-byte message, reads the echo, checks it, closes (TCP: with a reset,
+ * so no TIME_WAIT piles up on either side) and connects again at once. A round trip is then a
+ * whole connection: round_trips/rt_per_s count connections, the latency is from connect() to
+ * the last byte of the echo. --roundtrips N makes exactly N connections.
+ *
+ * --gap-us N (lock-step, churn): waits N µs before each next message or connection, so that the
+ * server is idle, waiting, when it comes.
+ *
  * It prints one line on stdout:
  *   round_trips=… rt_per_s=… p50_us=… p99_us=… errors=… (and a few descriptive keys)
  * and exits 0 only when errors=0. Every wait is bounded: a run in which nothing comes back for
@@ -34,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -70,6 +80,8 @@ static struct {
     size_t size;
     unsigned pipeline;
     bool lockstep;
+    bool churn;
+    unsigned gap_us; /* lock-step, churn: pause before the next message or connection */
     double warmup, duration, timeout;
     uint64_t roundtrips; /* 0: timed mode */
 } opt = {.pipeline = 1, .timeout = 10.0};
@@ -227,9 +239,11 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: loadgen --connect ADDR --proto tcp|unix|udp --conns N --size S [--pipeline P]\n"
-            "               [--lockstep] (--warmup SEC --duration SEC | --roundtrips N)\n"
-            "               [--timeout SEC]\n"
-            "  ADDR: 127.x.x.x:PORT for tcp/udp, a path under /tmp/ for unix\n");
+            "               [--lockstep | --churn] [--gap-us N]\n"
+            "               (--warmup SEC --duration SEC | --roundtrips N) [--timeout SEC]\n"
+            "  ADDR: 127.x.x.x:PORT for tcp/udp, a path under /tmp/ for unix\n"
+            "  --churn: each client connects, sends one message, reads the echo, closes, again\n"
+            "           (tcp/unix; a round trip is a connection)\n");
     return 2;
 }
 
@@ -367,6 +381,19 @@ static void message_done(struct conn *c, uint64_t now)
     }
 }
 
+/* --gap-us: the server is idle (waiting for its next event) when the next message or connection
+ * comes. The deterministic measurements use it so that a server that could sometimes find its
+ * next event already there (io_uring's completion ring) is measured on the path a lock-step
+ * server takes at native speed: waiting. */
+static void gap(void)
+{
+    if (opt.gap_us == 0)
+        return;
+    struct timespec ts = {0, (long)opt.gap_us * 1000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
 /* Checks `len` received bytes of c against the pattern; returns false on a mismatch. */
 static bool consume(struct conn *c, const uint8_t *data, size_t len, uint64_t now)
 {
@@ -423,7 +450,8 @@ static void on_readable(struct conn *c)
             return;
         bool caught_up = c->received == c->sent; /* nothing of c's is on the way back */
         if (opt.lockstep && total_received == total_sent) {
-            /* The next connection's turn. */
+            /* The next connection's turn (after the gap, if one was asked for). */
+            gap();
             lock_cur = (lock_cur + 1) % opt.conns;
             pump(&conns[lock_cur], now);
         } else {
@@ -438,6 +466,185 @@ static void on_readable(struct conn *c)
     }
 }
 
+/* ---- connection churn ---------------------------------------------------------------------- */
+
+struct churner {
+    int fd;          /* -1: not connected */
+    uint32_t id;     /* the client (its pattern) */
+    uint64_t seq;    /* connections this client made (the message's sequence number) */
+    uint64_t t0;     /* when its connect() started */
+    size_t sent;     /* bytes of the message written */
+    size_t received; /* bytes of the echo read */
+};
+
+static struct churner *churners;
+static uint64_t churn_started, churn_done;
+
+/* Starts c's next connection; false when no more may start (or on an error). */
+static bool churn_start(struct churner *c, uint64_t now)
+{
+    if (stopping || (opt.roundtrips != 0 && churn_started >= opt.roundtrips))
+        return false;
+    int family = opt.proto == PROTO_UNIX ? AF_UNIX : AF_INET;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        failf_errno("socket", errno);
+        return false;
+    }
+    if (connect(fd, (const struct sockaddr *)&opt.addr, opt.addrlen) < 0 && errno != EINPROGRESS) {
+        failf_errno("connect", errno);
+        close(fd);
+        return false;
+    }
+    c->fd = fd;
+    c->t0 = now;
+    c->sent = c->received = 0;
+    churn_started++;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = c->id};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        failf_errno("epoll_ctl", errno);
+        return false;
+    }
+    return true;
+}
+
+static void churn_close(struct churner *c)
+{
+    if (c->fd < 0)
+        return;
+    if (opt.proto == PROTO_TCP) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    close(c->fd); /* also leaves the epoll set */
+    c->fd = -1;
+}
+
+/* Moves c on as far as its socket allows: connected → send → echo read → close → next. */
+static void churn_step(struct churner *c, uint32_t events)
+{
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        (void)getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        failf_errno("connection failed or hung up", err != 0 ? err : ECONNRESET);
+        return;
+    }
+    if (c->sent < opt.size) {
+        make_message(msgbuf, c->id, c->seq);
+        ssize_t n = send(c->fd, msgbuf + c->sent, opt.size - c->sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != ENOTCONN)
+                failf_errno("send", errno);
+            return; /* not connected yet, or full: the next EPOLLOUT edge resumes */
+        }
+        c->sent += (size_t)n;
+        if (c->sent < opt.size)
+            return;
+    }
+    for (;;) {
+        ssize_t n = recv(c->fd, rbuf, sizeof rbuf, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                failf_errno("recv", errno);
+            return;
+        }
+        if (n == 0) {
+            fail("the server closed a connection before the echo");
+            return;
+        }
+        if (c->received + (size_t)n > opt.size) {
+            fail("received bytes that were never sent");
+            return;
+        }
+        make_message(msgbuf, c->id, c->seq);
+        if (memcmp(msgbuf + c->received, rbuf, (size_t)n) != 0) {
+            fail("echo content mismatch");
+            return;
+        }
+        c->received += (size_t)n;
+        if (c->received == opt.size)
+            break;
+    }
+    uint64_t now = now_ns();
+    churn_close(c);
+    churn_done++;
+    c->seq++;
+    if (measuring) {
+        hist[bucket_of(now - c->t0)]++;
+        hist_n++;
+        window_rt++;
+    }
+    gap();
+    (void)churn_start(c, now_ns());
+}
+
+/* The churn run; returns the measured window [*start, *end). */
+static void run_churn(uint64_t *window_start, uint64_t *window_end)
+{
+    churners = calloc(opt.conns, sizeof *churners);
+    if (churners == NULL) {
+        fail("out of memory");
+        return;
+    }
+    uint64_t timeout_ns = (uint64_t)(opt.timeout * 1e9);
+    uint64_t t0 = now_ns();
+    uint64_t t_measure = t0 + (uint64_t)(opt.warmup * 1e9);
+    uint64_t t_end = t_measure + (uint64_t)(opt.duration * 1e9);
+    uint64_t last_progress = t0, last_done = 0;
+    *window_start = *window_end = t0;
+    if (opt.roundtrips != 0)
+        measuring = true;
+    for (unsigned i = 0; i < opt.conns; i++) {
+        churners[i].fd = -1;
+        churners[i].id = i;
+        if (!churn_start(&churners[i], t0))
+            break;
+    }
+    static struct epoll_event evs[MAX_EVENTS];
+    while (!stopping) {
+        uint64_t now = now_ns();
+        if (opt.roundtrips == 0) {
+            if (!measuring && now >= t_measure) {
+                measuring = true;
+                *window_start = now;
+            }
+            if (now >= t_end)
+                break;
+        } else if (churn_done >= opt.roundtrips) {
+            break;
+        }
+        if (churn_done != last_done) {
+            last_done = churn_done;
+            last_progress = now;
+        } else if (now - last_progress > timeout_ns) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "no connection completed for %.0f s (%" PRIu64 " done)",
+                     opt.timeout, churn_done);
+            fail(msg);
+            break;
+        }
+        int n = epoll_wait(epfd, evs, MAX_EVENTS, 100);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            failf_errno("epoll_wait", errno);
+            break;
+        }
+        for (int i = 0; i < n && !stopping; i++) {
+            struct churner *c = &churners[evs[i].data.u64];
+            if (c->fd >= 0)
+                churn_step(c, evs[i].events);
+        }
+    }
+    *window_end = now_ns();
+    for (unsigned i = 0; i < opt.conns; i++)
+        churn_close(&churners[i]);
+    free(churners);
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -450,6 +657,10 @@ int main(int argc, char **argv)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--lockstep") == 0) {
             opt.lockstep = true;
+            continue;
+        }
+        if (strcmp(a, "--churn") == 0) {
+            opt.churn = true;
             continue;
         }
         if (val == NULL)
@@ -472,6 +683,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--duration") == 0 && parse_double(val, &opt.duration) &&
                  opt.duration > 0)
             have_duration = true;
+        else if (strcmp(a, "--gap-us") == 0 && parse_u64(val, 999999, &v))
+            opt.gap_us = (unsigned)v;
         else if (strcmp(a, "--timeout") == 0 && parse_double(val, &opt.timeout) && opt.timeout >= 1)
             ;
         else
@@ -493,6 +706,8 @@ int main(int argc, char **argv)
         return usage();
     if (opt.proto == PROTO_UDP && opt.size > 65507)
         return usage();
+    if (opt.churn && (opt.proto == PROTO_UDP || opt.lockstep))
+        return usage(); /* churn: streams, each client on its own */
     if (!parse_target(connect_to)) {
         fprintf(stderr, "loadgen: target must be 127.x.x.x:PORT or a path under /tmp/: %s\n",
                 connect_to);
@@ -500,6 +715,8 @@ int main(int argc, char **argv)
     }
     if (opt.lockstep)
         opt.pipeline = 1;
+    if (opt.gap_us != 0)
+        (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* the gap as asked, not +50 µs */
 
     signal(SIGPIPE, SIG_IGN);
     raise_nofile((rlim_t)opt.conns + 64);
@@ -510,6 +727,23 @@ int main(int argc, char **argv)
     if (conns == NULL || sent_at == NULL || msgbuf == NULL || epfd < 0) {
         fprintf(stderr, "loadgen: out of memory or epoll_create1 failed\n");
         return 1;
+    }
+
+    if (opt.churn) {
+        uint64_t ws = 0, we = 0;
+        run_churn(&ws, &we);
+        close(epfd);
+        uint64_t done = opt.roundtrips != 0 ? churn_done : window_rt;
+        double secs = (double)(we - ws) / 1e9;
+        printf("round_trips=%" PRIu64 " rt_per_s=%.0f p50_us=%.1f p99_us=%.1f errors=%" PRIu64
+               " proto=%s conns=%u size=%zu mode=churn elapsed_s=%.3f\n",
+               done, secs > 0 ? (double)done / secs : 0.0, percentile_us(0.50), percentile_us(0.99),
+               errors, proto, opt.conns, opt.size, secs);
+        fflush(stdout);
+        free(conns);
+        free(sent_at);
+        free(msgbuf);
+        return errors == 0 ? 0 : 1;
     }
 
     uint64_t t_start = now_ns();

@@ -39,8 +39,9 @@ test-valgrind: test-deps
 	@$(MAKE) --no-print-directory PLATFORM=posix SKIP="$(LINUX_ONLY_SUITES)" run-valgrind
 	@sh $(S)tests/summary.sh build/test-results.txt
 
-run-valgrind: lib examples $(TESTS)
+run-valgrind: lib examples $(TESTS) $(B)/tests/backend_probe
 	@$(TEST_ENV) CMIO_VALGRIND=1 CMIO_EXAMPLES=$(abspath $(B))/examples \
+		CMIO_PROBE=$(abspath $(B))/tests/backend_probe \
 		sh $(S)tests/run.sh "$(row)-valgrind" build/test-results.txt $(RUN_TESTS)
 
 # ---- ThreadSanitizer ---------------------------------------------------------------------------

@@ -65,6 +65,17 @@ extern const struct cmio_backend cmio__backend_afd;
 /* The kqueue fd of a kqueue selector (for the EVFILT_USER waker), or -ENOTSUP for another one. */
 int cmio__kqueue_fd(struct cmio_selector *sel);
 #endif
+extern const struct cmio_backend cmio__backend_uring;
+#if CMIO_BACKEND_URING
+/* Ring sizes of the io_uring selectors created from now on (tests: tiny rings exercise a full
+ * submission ring and an overflowing completion ring); 0 restores the default (256, 8192). */
+void cmio__uring_set_sizes(unsigned sq_entries, unsigned cq_entries);
+/* io_source's close of a source registered with an io_uring selector: deregisters and closes fd
+ * in one system call; 0 or a negative errno, the fd is closed (or queued to be) either way. (Not
+ * a member of struct cmio_backend: that struct is reachable from the exported types, and the ABI
+ * check compares its layout.) */
+int cmio__uring_close(struct cmio_selector *sel, int fd);
+#endif
 #if CMIO_BACKEND_EPOLL
 /* Makes the epoll backend use epoll_wait from now on, as if epoll_pwait2 were missing (tests). */
 void cmio__epoll_disable_pwait2(void);
@@ -107,6 +118,10 @@ void cmio__selector_unref(struct cmio_selector *sel);
  * re-arm (poll) keep it armed and drain the fd when they report it, so that cmio_waker_wake() is a
  * single write(2) — async-signal-safe, lock-free — on every backend. Others ignore the bit. */
 #define CMIO__INTEREST_WAKER ((cmio_interest)0x80)
+/* Internal interest bit, never accepted from users: the fd is one cmio opened or adopted itself
+ * (an io_source's socket, a waker's fd), so it is open and pollable and a backend that would
+ * otherwise check that with a system call (io_uring queues registrations) may skip it. */
+#define CMIO__INTEREST_KNOWN ((cmio_interest)0x40)
 
 /* Validates an interest: non-zero and only known bits. */
 static inline bool cmio__interest_valid(cmio_interest interest)

@@ -27,7 +27,8 @@ int cmio__source_register(cmio_io_source *src, cmio_registry *registry, cmio_tok
         return -EBADF;
     if (src->sel != NULL)
         return -EEXIST;
-    int r = registry->sel->be->add(registry->sel, cmio__source_fd(src), token, interest);
+    int r = registry->sel->be->add(registry->sel, cmio__source_fd(src), token,
+                                   interest | CMIO__INTEREST_KNOWN);
     if (r < 0)
         return r;
     cmio__selector_ref(registry->sel);
@@ -84,6 +85,18 @@ int cmio__source_close(cmio_io_source *src)
         return -EINVAL;
     if (!cmio__source_open(src))
         return -EBADF; /* empty (all-zero) or already closed: no fd is touched */
+#if CMIO_BACKEND_URING
+    if (src->sel != NULL && src->sel->be == &cmio__backend_uring) {
+        /* io_uring deregisters and closes in one system call. */
+        struct cmio_selector *sel = src->sel;
+        r = cmio__uring_close(sel, cmio__source_fd(src));
+        src->sel = NULL;
+        src->rearm = false;
+        cmio__selector_unref(sel);
+        src->fd1 = 0;
+        return r;
+    }
+#endif
     if (src->sel != NULL) {
         r = cmio_source_unregister(src);
         if (r == -ENOENT || r == -EBADF)

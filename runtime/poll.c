@@ -20,6 +20,9 @@ const struct cmio_backend *cmio__backend(void)
 #if CMIO_BACKEND_POLL
         &cmio__backend_poll,
 #endif
+#if CMIO_BACKEND_URING
+        &cmio__backend_uring,
+#endif
 #if CMIO_BACKEND_KQUEUE
         &cmio__backend_kqueue,
 #endif

@@ -87,7 +87,8 @@ int cmio_waker_new(cmio_waker **out, cmio_registry *registry, cmio_token token)
     }
     cmio__source_init(&waker->src, rfd);
     /* Registered directly (not through the user-facing checks) with the internal waker bit. */
-    r = sel->be->add(sel, rfd, token, CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER);
+    r = sel->be->add(sel, rfd, token,
+                     CMIO_INTEREST_READABLE | CMIO__INTEREST_WAKER | CMIO__INTEREST_KNOWN);
     if (r < 0) {
         cmio_waker_free(waker);
         return r;

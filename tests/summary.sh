@@ -11,6 +11,7 @@ fi
 echo "==== summary ===="
 # A row that could not run at all is one line "ROW skipped:<reason~with~tildes~for~spaces> 0 0 1".
 awk '
+/^#/ { note = note "\n" substr($0, 3); next }
 { p[$1] += $3; f[$1] += $4; s[$1] += $5; n[$1]++; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
 $2 ~ /^skipped:/ { w = substr($2, 9); gsub(/~/, " ", w); why[$1] = w }
 $4 > 0 { bad = bad " " $1 "/" $2 }
@@ -22,6 +23,7 @@ END {
         P += p[r]; F += f[r]; S += s[r]
     }
     if (bad != "") printf "failing suites:%s\n", bad
+    if (note != "") printf "%s\n", substr(note, 2)
     printf "cmio: %d passed, %d failed, %d skipped\n", P, F, S
     exit F > 0
 }' "$results"

@@ -310,12 +310,14 @@ static inline int test_pending_error(int err)
     return test_on_libkqueue() ? 0 : err;
 }
 
-/* The fds a poll instance holds: 1 for epoll and kqueue, 2 for poll(2) (its notification pipe),
- * 1 for afd (its completion port; AFD helper handles come with registrations and stay until the
+/* The fds a poll instance holds: 1 for epoll and kqueue, 2 for poll(2) (its notification pipe)
+ * and for io_uring (the ring and the eventfd that wakes a waiting thread after a registration), 1
+ * for afd (its completion port; AFD helper handles come with registrations and stay until the
  * poll is freed). */
 static inline int test_poll_fds(void)
 {
-    return strcmp(cmio_backend_name(), "poll") == 0 ? 2 : 1;
+    const char *b = cmio_backend_name();
+    return strcmp(b, "poll") == 0 || strcmp(b, "uring") == 0 ? 2 : 1;
 }
 
 /* The handles a backend holds for `registered` registered sockets: none on epoll, poll(2) and

@@ -212,8 +212,9 @@ static inline cmio_token cmio__event_token(const cmio_event *event)
 }
 
 /* cmio_poll_poll on epoll: no timeout or whole milliseconds is one epoll_wait, exactly what the
- * exported function does; everything else (bad or sub-millisecond timeouts, the poll(2) backend)
- * goes to the exported function. */
+ * exported function does; everything else (bad or sub-millisecond timeouts, the other backends)
+ * goes to the exported function. In a build whose only backend is epoll (CMIO_BACKENDS=epoll)
+ * every poll is an epoll: no run-time test of the backend. */
 static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
                                   const struct timespec *timeout)
 {
@@ -227,8 +228,10 @@ static inline int cmio__poll_poll(cmio_poll *poll, cmio_events *events,
     if (poll == NULL || events == NULL)
         return -EINVAL; /* here, not in the call: the compiler then knows events is not NULL */
     int epfd = ((const struct cmio__poll_head *)(const void *)poll)->epfd;
+#if CMIO__BACKEND_COUNT > 1
     if (epfd < 0)
         return (cmio_poll_poll)(poll, events, timeout);
+#endif
     struct cmio__events_layout *l = (struct cmio__events_layout *)(void *)events;
     int n = epoll_wait(epfd, l->ev, (int)l->cap, ms);
     if (n < 0) {

@@ -7,16 +7,36 @@
 /*
  * Linux with glibc or musl. The default build: epoll and eventfd; poll(2) and a pipe waker are
  * compiled in too and chosen with CMIO_BACKEND=poll / CMIO_WAKER=pipe (mio's
- * mio_unsupported_force_poll_poll and mio_unsupported_force_waker_pipe).
+ * mio_unsupported_force_poll_poll and mio_unsupported_force_waker_pipe); so is io_uring
+ * (multishot poll requests, Linux 5.18+), chosen with CMIO_BACKEND=uring.
  */
 #define CMIO_PLATFORM_NAME "linux"
 #define CMIO_PLATFORM_LINUX 1
 #define CMIO_HANDLE_FD 1
 
-/* Poll backends compiled in; the first is the default. */
+/* Poll backends compiled in; the first is the default. A build may leave some out (make
+ * CMIO_BACKENDS="epoll" defines the others 0, e.g. -DCMIO_BACKEND_POLL=0): libcmio and every
+ * program that includes these headers must then be compiled with the same definitions. With a
+ * single backend the inline fast paths need no run-time test of which backend runs a poll. */
+#ifndef CMIO_BACKEND_EPOLL
 #define CMIO_BACKEND_EPOLL 1
+#endif
+#ifndef CMIO_BACKEND_POLL
 #define CMIO_BACKEND_POLL 1
+#endif
+#ifndef CMIO_BACKEND_URING
+#define CMIO_BACKEND_URING 1
+#endif
+#define CMIO__BACKEND_COUNT (CMIO_BACKEND_EPOLL + CMIO_BACKEND_POLL + CMIO_BACKEND_URING)
+#if CMIO_BACKEND_EPOLL
 #define CMIO_DEFAULT_BACKEND "epoll"
+#elif CMIO_BACKEND_POLL
+#define CMIO_DEFAULT_BACKEND "poll"
+#elif CMIO_BACKEND_URING
+#define CMIO_DEFAULT_BACKEND "uring"
+#else
+#error "every poll backend of this platform is left out"
+#endif
 
 /* The poll(2) backend waits with ppoll (nanoseconds). */
 #define CMIO_HAVE_PPOLL 1

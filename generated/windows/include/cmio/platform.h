@@ -14,9 +14,19 @@
 #define CMIO_PLATFORM_WINDOWS 1
 #define CMIO_HANDLE_SOCKET 1
 
-/* Poll backends compiled in; the first is the default. */
+/* Poll backends compiled in; the first is the default. A build may leave some out (make
+ * CMIO_BACKENDS="epoll" defines the others 0, e.g. -DCMIO_BACKEND_POLL=0): libcmio and every
+ * program that includes these headers must then be compiled with the same definitions. With a
+ * single backend the inline fast paths need no run-time test of which backend runs a poll. */
+#ifndef CMIO_BACKEND_AFD
 #define CMIO_BACKEND_AFD 1
+#endif
+#define CMIO__BACKEND_COUNT (CMIO_BACKEND_AFD)
+#if CMIO_BACKEND_AFD
 #define CMIO_DEFAULT_BACKEND "afd"
+#else
+#error "every poll backend of this platform is left out"
+#endif
 
 /* The poll(2) backend waits with poll (milliseconds, rounded up). */
 #define CMIO_HAVE_PPOLL 0
