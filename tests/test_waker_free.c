@@ -68,7 +68,10 @@ static void test_waker_free_no_event(void **state)
     hook_events = events;
     cmio_waker_free(waker);
     hook_poll = NULL;
-    assert_int_equal(hook_closes, 2); /* both ends of the pipe */
+    /* Both ends of the pipe; on io_uring the registered read end is closed by the ring
+     * (IORING_OP_CLOSE, submitted with its cancellation), not by close(2): only the write end
+     * passes here, after the read end is gone. */
+    assert_int_equal(hook_closes, strcmp(cmio_backend_name(), "uring") == 0 ? 1 : 2);
     assert_int_equal(hook_events_seen, 0);
     assert_int_equal(test_poll_now(poll, events), 0);
 
