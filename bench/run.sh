@@ -29,10 +29,10 @@ WORK=$(mktemp -d /tmp/cmio-bench.XXXXXX)
 T_START=$(date +%s)
 
 if [ "$QUICK" = 1 ]; then
-    ROUNDS=1 CHURN_ROUNDS=1 PAIRS=2 WARMUP=0.1 DURATION=0.2 N1=5000 N2=10000 C1=200 C2=400
+    ROUNDS=1 CHURN_ROUNDS=1 PAIRS=2 PAIR_WARMUP=0.05 PAIR_DURATION=0.1 WARMUP=0.1 DURATION=0.2 N1=5000 N2=10000 C1=200 C2=400
     MICRO_ARGS=--quick GUARANTEE_RUN=0 DET_MODES=lockstep
 else
-    ROUNDS=4 CHURN_ROUNDS=3 PAIRS=5 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
+    ROUNDS=4 CHURN_ROUNDS=3 PAIRS=21 PAIR_WARMUP=0.05 PAIR_DURATION=0.25 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
     MICRO_ARGS='' GUARANTEE_RUN=1 DET_MODES="lockstep free"
 fi
 DET_CONNS=100  # connections of the deterministic runs per round trip (64-byte messages)
@@ -41,6 +41,8 @@ DET_CONNS2=200 # the second run of allocations per accepted connection
 SPID= # the server being run
 cleanup() {
     if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then kill -KILL "$SPID" 2>/dev/null; fi
+    local p
+    for p in ${RPID[@]+"${RPID[@]}"}; do kill -KILL "$p" 2>/dev/null; done
     rm -rf "$WORK" "$SOCK"
 }
 trap cleanup EXIT
@@ -342,30 +344,66 @@ rounds "$ROUNDS" "$SCENARIOS"
 say "connections/s (churn): $CHURN_ROUNDS round(s) × $(echo $CHURN_SCENARIOS | wc -w) scenarios × $NPRESENT servers"
 rounds "$CHURN_ROUNDS" "$CHURN_SCENARIOS"
 
-# ---- 3b. paired runs: raw epoll and each cmio backend but poll(2), back to back -----------------
-# The host's noise comes in bursts of seconds, wider than the difference being looked for; runs
-# started back to back see nearly the same host. Per scenario, PAIRS groups (raw-epoll, cmio-epoll,
-# cmio-uring; the order rotates from group to group); each group gives one ratio per cmio server.
+# ---- 3b. paired runs: raw epoll and each cmio backend but poll(2), interleaved -----------------
+# The host's noise comes in bursts, wider than the difference being looked for. So per scenario the
+# servers (raw-epoll, cmio-epoll, cmio-uring) are started once and stay up, idle but for the one
+# being measured, and the load generator runs short measurements against them in turn: PAIRS
+# groups of one run each (the order rotates from group to group), each group giving one ratio per
+# cmio server (its rt/s, or connections/s for churn, ÷ raw-epoll's in the same group).
 PAIRED=$WORK/paired.tsv # scenario group server ratio
 : >"$PAIRED"
 PAIR_SERVERS=
 for s in raw-epoll cmio-epoll cmio-uring; do [ "${STATUS[$s]}" = ok ] && PAIR_SERVERS="$PAIR_SERVERS $s"; done
+declare -A RPID=() RADDR=()
+stop_residents() {
+    local s
+    for s in "${!RPID[@]}"; do
+        SPID=${RPID[$s]} SADDR=${RADDR[$s]}
+        : >"$WORK/srv.pid"
+        stop_server >&2
+    done
+    RPID=() RADDR=()
+}
 if [ "${STATUS[raw-epoll]}" = ok ] && [ "$(echo $PAIR_SERVERS | wc -w)" -ge 2 ]; then
-    say "paired runs: $PAIRS group(s) × $(echo $SCENARIOS $CHURN_SCENARIOS | wc -w) scenarios ($PAIR_SERVERS)"
+    say "paired runs: $PAIRS group(s) × $(echo $SCENARIOS $CHURN_SCENARIOS | wc -w) scenarios ($PAIR_SERVERS), ${PAIR_DURATION}s each"
     for sc in $SCENARIOS $CHURN_SCENARIOS; do
         IFS=: read -r scname proto conns size kind <<<"$sc"
-        for pair in $(seq "$PAIRS"); do
-            order=$(printf '%s\n' $PAIR_SERVERS | awk -v r="$pair" '{a[NR-1]=$0} END {for (i=0;i<NR;i++) print a[(i+r-1)%NR]}')
-            : >"$WORK/pair.tsv"
-            for s in $order; do
-                rt_run "$s" "$scname" "$proto" "$conns" "$size" "${kind:-rt}" "p$pair" >>"$WORK/pair.tsv"
-            done
-            awk -F'\t' -v sc="$scname" -v p="$pair" '
-                { v[$2] = $4 } END { if (v["raw-epoll"] + 0 <= 0) exit
-                    for (s in v) if (s != "raw-epoll" && v[s] + 0 > 0)
-                        printf "%s\t%s\t%s\t%.4f\n", sc, p, s, v[s] / v["raw-epoll"] }' \
-                "$WORK/pair.tsv" >>"$PAIRED"
+        extra=()
+        [ "${kind:-rt}" = churn ] && extra=(--churn)
+        up=1
+        for s in $PAIR_SERVERS; do
+            if SOCK=$WORK/pair-$s.sock start_server "$s" "$proto" none /dev/null >&2; then
+                RPID[$s]=$SPID RADDR[$s]=$SADDR
+                SPID=
+            else
+                up=0
+            fi
         done
+        if [ $up = 1 ]; then
+            for pair in $(seq "$PAIRS"); do
+                order=$(printf '%s\n' $PAIR_SERVERS | awk -v r="$pair" '{a[NR-1]=$0} END {for (i=0;i<NR;i++) print a[(i+r-1)%NR]}')
+                : >"$WORK/pair.tsv"
+                for s in $order; do
+                    SADDR=${RADDR[$s]}
+                    line=$(loadgen "$proto" --conns "$conns" --size "$size" "${extra[@]}" \
+                        --warmup "$PAIR_WARMUP" --duration "$PAIR_DURATION")
+                    lrc=$?
+                    err=$(kv errors "$line")
+                    if [ $lrc -ne 0 ] || [ "${err:-1}" != 0 ]; then
+                        loud "FAIL: paired $s $scname group $pair: ${line:-no output} $(tail -c 300 "$WORK/lg.err")"
+                        continue
+                    fi
+                    printf '%s\t%s\n' "$s" "$(kv rt_per_s "$line")" >>"$WORK/pair.tsv"
+                done
+                awk -F'\t' -v sc="$scname" -v p="$pair" '
+                    { v[$1] = $2 } END { if (v["raw-epoll"] + 0 <= 0) exit
+                        for (s in v) if (s != "raw-epoll" && v[s] + 0 > 0)
+                            printf "%s\t%s\t%s\t%.4f\n", sc, p, s, v[s] / v["raw-epoll"] }' \
+                    "$WORK/pair.tsv" >>"$PAIRED"
+            done
+        fi
+        SADDR=
+        stop_residents
     done
 fi
 
@@ -679,9 +717,10 @@ SYSTOOL_TEXT="perf stat, syscall tracepoints (every entry, failed calls such as 
 
     echo "## Round trips per second — cmio ÷ raw epoll, paired runs"
     echo
-    echo "$PAIRS group(s) per scenario: raw-epoll and the cmio servers started back to back (the order"
-    echo "rotates), so that all see nearly the same host; each group gives one ratio per cmio server"
-    echo "(its rt/s, or connections/s for churn, ÷ raw-epoll's). Median and range of the ratios."
+    echo "$PAIRS group(s) per scenario: raw-epoll and the cmio servers are started once and stay up (idle"
+    echo "but for the one measured); the load generator measures each in turn for ${PAIR_DURATION} s (the order"
+    echo "rotates), so that a group's runs see nearly the same host; each group gives one ratio per cmio"
+    echo "server (its rt/s, or connections/s for churn, ÷ raw-epoll's). Median and range of the ratios."
     echo
     if [ -s "$PAIRED" ]; then
         printf '| scenario |'
