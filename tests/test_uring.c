@@ -49,17 +49,24 @@ static int uring_error; /* cmio_poll_new's result on the uring backend: 0 when i
         }                                                                                          \
     } while (0)
 
+#define VALGRIND_URING_THREADS                                                                     \
+    "valgrind 3.19 holds its lock while a thread waits in io_uring_enter: no other thread runs"
+
 struct fixture {
+    int fds_before;
     cmio_poll *poll;
     cmio_events *events;
     cmio_registry *reg;
 };
 
+/* Each test must leave no fd open: counted from /proc/self/fd (the kernel's table), because
+ * valgrind --track-fds does not see the closes io_uring makes (IORING_OP_CLOSE). */
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     if (f == NULL)
         return -1;
+    f->fds_before = test_count_open_fds();
     if (uring_error == 0) {
         if (cmio_poll_new(&f->poll) < 0 || cmio_events_new(&f->events, 64) < 0)
             return -1;
@@ -74,7 +81,12 @@ static int teardown(void **state)
     struct fixture *f = *state;
     cmio_events_free(f->events);
     cmio_poll_free(f->poll);
+    int before = f->fds_before, after = test_count_open_fds();
     free(f);
+    if (after != before) {
+        print_error("%d fd(s) open before the test, %d after it\n", before, after);
+        return -1;
+    }
     return 0;
 }
 
@@ -315,6 +327,7 @@ static void test_close_releases_at_once(void **state)
     assert_int_equal(cmio_unix_stream_close(&b), 0);
     char c;
     assert_int_equal(cmio_unix_stream_read(&a, &c, 1), 0);
+    assert_int_equal(cmio_unix_stream_close(&a), 0);
 
     /* Deregistered, then its fd taken back and closed by hand: the same. */
     pair(&b, &a);
@@ -385,6 +398,7 @@ static void test_registration_from_thread_wakes_waiter(void **state)
 {
     struct fixture *f = *state;
     NEED_URING();
+    TEST_SKIP_UNDER("valgrind", VALGRIND_URING_THREADS);
     cmio_unix_stream a, b;
     pair(&a, &b);
     assert_int_equal(cmio_unix_stream_write(&a, "x", 1), 1);
@@ -419,6 +433,7 @@ static void test_close_from_thread_while_waiting(void **state)
 {
     struct fixture *f = *state;
     NEED_URING();
+    TEST_SKIP_UNDER("valgrind", VALGRIND_URING_THREADS);
     cmio_unix_stream a, b;
     pair(&a, &b);
     cmio_waker *waker;

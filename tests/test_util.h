@@ -348,8 +348,9 @@ static inline const char *test_expected_backend(void)
 }
 
 /* Skips the calling test, with the reason printed, when the suite runs under an emulator whose
- * command (CMIO_RUNNER, set by tests/run.sh for the cross rows) contains `emu` ("qemu",
- * "qemu-i386") and the behaviour tested is one that emulator gets wrong — each use names the bug.
+ * command (CMIO_RUNNER, set by tests/run.sh for the cross rows, and to "valgrind" under
+ * valgrind) contains `emu` ("qemu", "qemu-i386", "valgrind") and the behaviour tested is one that
+ * emulator gets wrong — each use names the bug.
  */
 #define TEST_SKIP_UNDER(emu, why)                                                                  \
     do {                                                                                           \
