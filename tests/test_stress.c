@@ -337,7 +337,7 @@ static void test_stress_threads(void **state)
     assert_int_equal(atomic_load(&S.unknown), 0);
     assert_int_equal(atomic_load(&S.lost), 0);
     assert_int_equal(atomic_load(&S.errors), 0);
-    assert_int_equal(test_count_open_fds(), fds_before);
+    TEST_ASSERT_FDS_BACK_TO(fds_before);
     pthread_mutex_destroy(&S.msg_lock);
 }
 

@@ -434,10 +434,16 @@ static void test_close_from_thread_while_waiting(void **state)
     struct fixture *f = *state;
     NEED_URING();
     TEST_SKIP_UNDER("valgrind", VALGRIND_URING_THREADS);
+    cmio_waker *waker;
+    int r = cmio_waker_new(&waker, f->reg, 99);
+    if (r == -ENOTSUP) { /* the libkqueue rows: CMIO_WAKER=kqueue needs a kqueue poll */
+        print_message("skipped: this process's waker (%s) cannot wake an io_uring poll\n",
+                      cmio_waker_name());
+        skip();
+    }
+    assert_int_equal(r, 0);
     cmio_unix_stream a, b;
     pair(&a, &b);
-    cmio_waker *waker;
-    assert_int_equal(cmio_waker_new(&waker, f->reg, 99), 0);
     assert_int_equal(cmio_unix_stream_register(&b, f->reg, 1, R), 0);
     assert_int_equal(test_poll_now(f->poll, f->events), 0); /* armed in the kernel */
     struct thread_arg t = {.f = f, .s = &b, .peer = &a, .waker = waker, .step = 2};

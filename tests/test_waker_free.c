@@ -77,7 +77,7 @@ static void test_waker_free_no_event(void **state)
 
     cmio_events_free(events);
     cmio_poll_free(poll);
-    assert_int_equal(test_count_open_fds(), before);
+    TEST_ASSERT_FDS_BACK_TO(before);
     if (saved != NULL)
         setenv("CMIO_WAKER", saved, 1);
     else
