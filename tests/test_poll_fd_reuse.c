@@ -55,6 +55,11 @@ int __wrap_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const s
     return r;
 }
 
+/* Both tests need the new socket to get the closed one's fd number; libkqueue opens and closes
+ * fds of its own from its monitoring thread, which can take the number first. */
+#define LIBKQUEUE_FD_NUMBERS                                                                       \
+    "libkqueue's monitoring thread opens fds of its own, which can take the reused fd number"
+
 #define OLD_TOKEN ((cmio_token)1)
 #define NEW_TOKEN ((cmio_token)2)
 
@@ -100,6 +105,7 @@ static void finish(pthread_t t)
 static void test_nval_not_applied_to_new_registration(void **state)
 {
     (void)state;
+    TEST_SKIP_LIBKQUEUE(LIBKQUEUE_FD_NUMBERS);
     atomic_store(&new_readable, false);
     atomic_store(&new_closed, false);
     atomic_store(&stop, false);
@@ -131,6 +137,7 @@ static void test_nval_not_applied_to_new_registration(void **state)
 static void test_hup_not_applied_to_new_registration(void **state)
 {
     (void)state;
+    TEST_SKIP_LIBKQUEUE(LIBKQUEUE_FD_NUMBERS);
     atomic_store(&new_readable, false);
     atomic_store(&new_closed, false);
     atomic_store(&stop, false);
