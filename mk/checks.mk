@@ -25,7 +25,9 @@
 # The handwritten C of fuzz/ and tests/faults/ is clang-formatted too.
 FORMAT_FILES += $(wildcard $(addprefix $(S),fuzz/*.c tests/faults/*.c))
 
-# Suites that watch or slow down libcmio's own system calls (--wrap on the static link).
+# Suites that watch or slow down libcmio's own system calls (--wrap on the static link; GNU ld
+# and lld have it, Apple's ld64 does not: compile-all leaves them out).
+WRAP_SUITES := test_waker_free test_poll_fd_reuse
 $(B)/tests/test_waker_free: XLDFLAGS += -Wl,--wrap=close
 $(B)/tests/test_poll_fd_reuse: XLDFLAGS += -Wl,--wrap=poll,--wrap=ppoll
 
