@@ -22,6 +22,8 @@
 #define HAVE_SECCOMP 1
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 #endif
 #include <netinet/in.h>
@@ -29,8 +31,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "test_util.h"
