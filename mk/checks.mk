@@ -60,6 +60,8 @@ test-tsan: test-deps
 		run-static
 	@$(MAKE) --no-print-directory CC=clang TSAN=1 SANITIZE= PLATFORM=linux ROW=linux-clang-tsan \
 		BACKEND=poll WAKER=pipe SKIP="$(LINUX_ONLY_SUITES)" run-static
+	@$(MAKE) --no-print-directory CC=clang TSAN=1 SANITIZE= PLATFORM=linux ROW=linux-clang-tsan \
+		BACKEND=uring SKIP="$(LINUX_ONLY_SUITES)" run-static
 	@$(MAKE) --no-print-directory CC=clang TSAN=1 SANITIZE= PLATFORM=posix ROW=posix-clang-tsan \
 		SKIP="$(LINUX_ONLY_SUITES)" run-static
 	@sh $(S)tests/summary.sh build/test-results.txt

@@ -70,6 +70,11 @@ extern const struct cmio_backend cmio__backend_uring;
 /* Ring sizes of the io_uring selectors created from now on (tests: tiny rings exercise a full
  * submission ring and an overflowing completion ring); 0 restores the default (256, 8192). */
 void cmio__uring_set_sizes(unsigned sq_entries, unsigned cq_entries);
+/* Whether the io_uring selectors created from now on use single-issuer mode where the kernel has
+ * it (the default, true), or the mode of kernels before 6.1 (tests run both). */
+void cmio__uring_set_single(bool on);
+/* Whether sel (an io_uring selector) is in single-issuer mode (tests). */
+bool cmio__uring_is_single(const struct cmio_selector *sel);
 /* io_source's close of a source registered with an io_uring selector: deregisters and closes fd
  * in one system call; 0 or a negative errno, the fd is closed (or queued to be) either way. (Not
  * a member of struct cmio_backend: that struct is reachable from the exported types, and the ABI

@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "test_util.h"
@@ -38,7 +39,8 @@
 #define R CMIO_INTEREST_READABLE
 #define W CMIO_INTEREST_WRITABLE
 
-static int uring_error; /* cmio_poll_new's result on the uring backend: 0 when it works */
+static int uring_error;     /* cmio_poll_new's result on the uring backend: 0 when it works */
+static bool inherited[256]; /* fds open when the process started (not ours to check) */
 
 #define NEED_URING()                                                                               \
     do {                                                                                           \
@@ -90,7 +92,56 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Every test runs twice: in the mode the kernel offers (single issuer from 6.1), and in the mode
+ * of kernels before 6.1 (cmio__uring_set_single(false): any thread enters the ring). */
+static bool old_mode;
+
+static void set_old_mode(bool on)
+{
+    old_mode = on;
+#if CMIO_BACKEND_URING
+    cmio__uring_set_single(!on);
+#endif
+}
+
+static int setup_old(void **state)
+{
+    set_old_mode(true);
+    return setup(state);
+}
+
+static int teardown_old(void **state)
+{
+    int r = teardown(state);
+    set_old_mode(false);
+    return r;
+}
+
+static int mode_old(void **state)
+{
+    (void)state;
+    set_old_mode(true);
+    return 0;
+}
+
+static int mode_default(void **state)
+{
+    (void)state;
+    set_old_mode(false);
+    return 0;
+}
+
+#define OLD " (the mode of kernels before 6.1)"
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TEST_OLD(fn)                                                                               \
+    {                                                                                              \
+#fn OLD, fn, setup_old, teardown_old, NULL                                                 \
+    }
+#define PLAIN(fn) cmocka_unit_test(fn)
+#define PLAIN_OLD(fn)                                                                              \
+    {                                                                                              \
+#fn OLD, fn, mode_old, mode_default, NULL                                                  \
+    }
 
 /* Polls for up to ms; returns the event count. */
 static int poll_ms(struct fixture *f, long ms)
@@ -288,6 +339,68 @@ static void test_changes_before_submit(void **state)
     assert_int_equal(cmio_unix_stream_close(&d), 0);
 }
 
+/* ---- the mode ----------------------------------------------------------------------------- */
+
+/* Single-issuer mode (SINGLE_ISSUER | DEFER_TASKRUN) wherever the kernel has it (6.1+). */
+static void test_mode(void **state)
+{
+    struct fixture *f = *state;
+    NEED_URING();
+#if CMIO_BACKEND_URING
+    struct utsname u;
+    assert_int_equal(uname(&u), 0);
+    int major = 0, minor = 0;
+    (void)sscanf(u.release, "%d.%d", &major, &minor);
+    bool has = major > 6 || (major == 6 && minor >= 1);
+    if (!old_mode && !has)
+        print_message("kernel %s: before 6.1, no single-issuer mode\n", u.release);
+    assert_int_equal(cmio__uring_is_single(f->reg->sel), !old_mode && has);
+#endif
+}
+
+/* ---- reregistering while a wake-up is pending --------------------------------------------- */
+
+/* Data arrives (a wake-up of the armed poll, not yet handled), then the registration changes:
+ * the readiness is reported once, with the new token — not once per wake-up and change (a poll
+ * update fails while the wake-up is pending; retrying it reported the data twice). */
+static void test_reregister_while_woken(void **state)
+{
+    struct fixture *f = *state;
+    NEED_URING();
+    cmio_unix_stream a, b;
+    pair(&a, &b);
+    assert_int_equal(cmio_unix_stream_register(&b, f->reg, 1, R), 0);
+    assert_int_equal(test_poll_now(f->poll, f->events), 0); /* armed in the kernel */
+
+    assert_int_equal(cmio_unix_stream_write(&a, "x", 1), 1);
+    assert_int_equal(cmio_unix_stream_reregister(&b, f->reg, 2, R), 0); /* the same interest */
+    assert_int_equal(poll_ms(f, 1000), 1);
+    const cmio_event *e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 2);
+    assert_true(cmio_event_is_readable(e));
+    assert_int_equal(poll_ms(f, 20), 0);
+
+    /* Another interest: one event with what is ready for it. */
+    assert_int_equal(cmio_unix_stream_write(&a, "y", 1), 1);
+    assert_int_equal(cmio_unix_stream_reregister(&b, f->reg, 3, R | W), 0);
+    assert_int_equal(poll_ms(f, 1000), 1);
+    e = cmio_events_get(f->events, 0);
+    assert_int_equal(cmio_event_token(e), 3);
+    assert_true(cmio_event_is_readable(e));
+    assert_true(cmio_event_is_writable(e));
+    assert_int_equal(poll_ms(f, 20), 0);
+
+    /* Many changes between two polls: one event, the last token. */
+    assert_int_equal(cmio_unix_stream_write(&a, "z", 1), 1);
+    for (cmio_token t = 10; t < 20; t++)
+        assert_int_equal(cmio_unix_stream_reregister(&b, f->reg, t, R), 0);
+    assert_int_equal(poll_ms(f, 1000), 1);
+    assert_int_equal(cmio_event_token(cmio_events_get(f->events, 0)), 19);
+    assert_int_equal(poll_ms(f, 20), 0);
+    assert_int_equal(cmio_unix_stream_close(&b), 0);
+    assert_int_equal(cmio_unix_stream_close(&a), 0);
+}
+
 /* ---- deregister and close take effect at once --------------------------------------------- */
 
 static void test_close_releases_at_once(void **state)
@@ -465,6 +578,9 @@ static void test_submitting_thread_exits(void **state)
     NEED_URING();
     cmio_unix_stream a, b;
     pair(&a, &b);
+    bool before[256];
+    for (int fd = 0; fd < 256; fd++)
+        before[fd] = test_fd_is_open(fd);
     struct thread_arg t = {.f = f, .reg = f->reg, .s = &b, .step = 3};
     pthread_t th;
     run_thread(&t, &th);
@@ -477,6 +593,13 @@ static void test_submitting_thread_exits(void **state)
         assert_true(cmio_event_is_readable(e));
         char c;
         assert_int_equal(cmio_unix_stream_read(&b, &c, 1), 1);
+    }
+    /* The poll moved to that thread and back (a new ring each time in single-issuer mode): the
+     * same fd numbers are open, each close-on-exec. */
+    for (int fd = 0; fd < 256; fd++) {
+        assert_int_equal(test_fd_is_open(fd), before[fd]);
+        if (before[fd] && !inherited[fd])
+            assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
     }
     assert_int_equal(cmio_unix_stream_close(&b), 0);
     assert_int_equal(cmio_unix_stream_close(&a), 0);
@@ -530,9 +653,102 @@ static void test_poll_handed_to_another_thread(void **state)
     assert_int_equal(cmio_unix_stream_close(&a), 0);
 }
 
-/* ---- full rings --------------------------------------------------------------------------- */
+/* ---- another thread's changes with a full submission ring --------------------------------- */
 
 #define NPAIRS 40
+
+struct filler {
+    cmio_registry *reg;
+    cmio_unix_stream *a, *b;
+    int step;
+    int result;
+};
+
+static void *fill_from_thread(void *p)
+{
+    struct filler *fl = p;
+    fl->result = 0;
+    for (int i = 0; i < NPAIRS && fl->result == 0; i++) {
+        if (fl->step == 0)
+            fl->result = cmio_unix_stream_register(&fl->b[i], fl->reg, (cmio_token)i, R);
+        else if (fl->step == 1)
+            fl->result = cmio_unix_stream_reregister(&fl->b[i], fl->reg, (cmio_token)(100 + i), R);
+        else
+            fl->result = cmio_unix_stream_close(&fl->b[i]);
+    }
+    return NULL;
+}
+
+/* A 4-entry submission ring, the poll made by this thread, 40 registrations, reregistrations and
+ * closes made by another one while this one does not poll: none is lost (in single-issuer mode
+ * they wait in the backend's own queue for the polling thread; before, that thread submits), and
+ * the closed sockets are released by the next poll at the latest. */
+static void test_changes_from_thread_full_ring(void **state)
+{
+    (void)state;
+    NEED_URING();
+#if !CMIO_BACKEND_URING
+    skip();
+#else
+    cmio__uring_set_sizes(4, 64);
+    cmio_poll *p;
+    int r = cmio_poll_new(&p);
+    cmio__uring_set_sizes(0, 0);
+    assert_int_equal(r, 0);
+    cmio_events *ev;
+    assert_int_equal(cmio_events_new(&ev, 64), 0);
+    assert_int_equal(test_poll_now(p, ev), 0); /* this thread is the polling one */
+    cmio_registry *clone;
+    assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(p), &clone), 0);
+    cmio_unix_stream a[NPAIRS], b[NPAIRS];
+    for (int i = 0; i < NPAIRS; i++) {
+        pair(&a[i], &b[i]);
+        assert_int_equal(cmio_unix_stream_write(&a[i], "x", 1), 1);
+    }
+    for (int step = 0; step < 3; step++) {
+        if (step == 2) { /* unread data would make the peer's read fail (ECONNRESET) */
+            char c;
+            for (int i = 0; i < NPAIRS; i++)
+                assert_int_equal(cmio_unix_stream_read(&b[i], &c, 1), 1);
+        }
+        struct filler fl = {.reg = clone, .a = a, .b = b, .step = step};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, fill_from_thread, &fl), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(fl.result, 0);
+        if (step == 2)
+            break;
+        bool seen[NPAIRS] = {false};
+        int left = NPAIRS;
+        int64_t deadline = test_deadline();
+        while (left > 0) {
+            if (test_poll_until(p, ev, deadline) == -ETIMEDOUT)
+                fail_msg("step %d: %d of %d registrations never reported", step, left, NPAIRS);
+            for (const cmio_event *e = cmio_events_first(ev); e; e = cmio_events_next(ev, e)) {
+                cmio_token t = cmio_event_token(e) - (step == 1 ? 100 : 0);
+                assert_true(t < NPAIRS);
+                if (!seen[t] && cmio_event_is_readable(e)) {
+                    seen[t] = true;
+                    left--;
+                }
+            }
+        }
+    }
+    /* Closed by the other thread: released, at the latest, by this thread's next poll. */
+    assert_int_equal(test_poll_now(p, ev), 0);
+    for (int i = 0; i < NPAIRS; i++) {
+        char c;
+        assert_int_equal(test_fd_wait(cmio_unix_stream_as_fd(&a[i]), POLLIN) & POLLIN, POLLIN);
+        assert_int_equal(cmio_unix_stream_read(&a[i], &c, 1), 0);
+        assert_int_equal(cmio_unix_stream_close(&a[i]), 0);
+    }
+    cmio_registry_free(clone);
+    cmio_events_free(ev);
+    cmio_poll_free(p);
+#endif
+}
+
+/* ---- full rings --------------------------------------------------------------------------- */
 
 #if CMIO_BACKEND_URING
 /* Polls (events of capacity 8) until every one of NPAIRS tokens has been seen. */
@@ -604,6 +820,8 @@ int main(void)
 {
     /* Before any other cmio call: the backend is chosen once per process. */
     setenv("CMIO_BACKEND", "uring", 1);
+    for (int fd = 0; fd < 256; fd++)
+        inherited[fd] = test_fd_is_open(fd);
     cmio_poll *p = NULL;
     uring_error = cmio_poll_new(&p);
     if (uring_error == 0)
@@ -612,17 +830,32 @@ int main(void)
         print_message("io_uring unavailable: %s (%d): the tests that need it are skipped\n",
                       cmio_strerror(uring_error), uring_error);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unavailable_enosys),
-        cmocka_unit_test(test_unavailable_eperm),
-        cmocka_unit_test(test_fds_cloexec),
+        PLAIN(test_unavailable_enosys),
+        PLAIN(test_unavailable_eperm),
+        PLAIN(test_fds_cloexec),
+        TEST(test_mode),
         TEST(test_multishot_edges),
         TEST(test_changes_before_submit),
+        TEST(test_reregister_while_woken),
         TEST(test_close_releases_at_once),
         TEST(test_registration_from_thread_wakes_waiter),
         TEST(test_close_from_thread_while_waiting),
         TEST(test_submitting_thread_exits),
         TEST(test_poll_handed_to_another_thread),
-        cmocka_unit_test(test_tiny_rings),
+        PLAIN(test_changes_from_thread_full_ring),
+        PLAIN(test_tiny_rings),
+        PLAIN_OLD(test_fds_cloexec),
+        TEST_OLD(test_mode),
+        TEST_OLD(test_multishot_edges),
+        TEST_OLD(test_changes_before_submit),
+        TEST_OLD(test_reregister_while_woken),
+        TEST_OLD(test_close_releases_at_once),
+        TEST_OLD(test_registration_from_thread_wakes_waiter),
+        TEST_OLD(test_close_from_thread_while_waiting),
+        TEST_OLD(test_submitting_thread_exits),
+        TEST_OLD(test_poll_handed_to_another_thread),
+        PLAIN_OLD(test_changes_from_thread_full_ring),
+        PLAIN_OLD(test_tiny_rings),
     };
     alarm(TEST_WATCHDOG_S);
     return cmocka_run_group_tests_name("uring", tests, NULL, NULL);
