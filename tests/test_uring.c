@@ -131,17 +131,13 @@ static int mode_default(void **state)
     return 0;
 }
 
+/* clang-format off */
 #define OLD " (the mode of kernels before 6.1)"
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-#define TEST_OLD(fn)                                                                               \
-    {                                                                                              \
-#fn OLD, fn, setup_old, teardown_old, NULL                                                 \
-    }
+#define TEST_OLD(fn) {#fn OLD, fn, setup_old, teardown_old, NULL}
 #define PLAIN(fn) cmocka_unit_test(fn)
-#define PLAIN_OLD(fn)                                                                              \
-    {                                                                                              \
-#fn OLD, fn, mode_old, mode_default, NULL                                                  \
-    }
+#define PLAIN_OLD(fn) {#fn OLD, fn, mode_old, mode_default, NULL}
+/* clang-format on */
 
 /* Polls for up to ms; returns the event count. */
 static int poll_ms(struct fixture *f, long ms)
