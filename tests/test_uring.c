@@ -7,12 +7,15 @@
  *
  * What they pin down, beyond the common suites: what multishot poll does on this kernel (a
  * readiness is reported again only after a new wake-up, several wake-ups before a poll are one
- * event), that a registration or reregistration from another thread wakes the thread waiting in
+ * event), that a reregistration while a wake-up is pending reports the readiness once, that a
+ * registration or reregistration from another thread wakes the thread waiting in
  * cmio_poll_poll, that deregistering and closing take effect at once (an armed poll holds a
  * reference to the socket), that a full submission ring and an overflowing completion ring lose
- * nothing, that registrations survive the exit of the thread that submitted them and a poll
- * handed to another thread while that one keeps running, and the clean
- * -ENOSYS / -EPERM where io_uring is missing or forbidden. */
+ * nothing (also with another thread's changes), that registrations survive the exit of the
+ * thread that submitted them and a poll handed to another thread while that one keeps running
+ * (with the same fd numbers), and the clean -ENOSYS / -EPERM where io_uring is missing or
+ * forbidden. Every test runs twice: in the mode this kernel offers (single issuer from 6.1) and in
+ * the mode of kernels before 6.1. */
 #include <cmio/cmio.h>
 
 #include "internal.h"
