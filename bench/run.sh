@@ -909,9 +909,10 @@ SYSTOOL_TEXT="perf stat, syscall tracepoints (every entry, failed calls such as 
     done
     echo
     echo "poll_idle: median time of one cmio_poll_poll() returning one ready Unix stream, with 0 and"
-    echo "with 10 000 idle registered UDP sockets; ratio = 10 000 idle ÷ 0 idle. On io_uring the event is"
-    echo "in the completion ring when the poll starts (posted during the write that made it): no system"
-    echo "call. reg_dereg on io_uring: the registration is queued, the deregistration submitted at once."
+    echo "with 10 000 idle registered UDP sockets; ratio = 10 000 idle ÷ 0 idle. On io_uring (Linux 6.1+,"
+    echo "deferred task work) the event's completion is posted by the poll's io_uring_enter, as epoll_wait"
+    echo "collects it (before 6.1 it was in the ring already: no system call). reg_dereg on io_uring: the"
+    echo "registration is queued, the deregistration submitted at once."
     echo "close_dereg (epoll): a new UDP socket registered and closed, without and with"
     echo "cmio_registry_deregister_fd before close; ns_dereg is the difference: what cmio's explicit"
     echo "deregister-on-close costs over the removal close(2) makes when it drops the last reference."

@@ -30,18 +30,18 @@
  *     re-armed with the next wait; re-arming reports the readiness at that moment, so no edge is
  *     lost.
  *   - Single-issuer mode (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, 6.1+), where the kernel has
- *     it: a wake-up costs the polling thread nothing until it asks for completions, and then all
- *     of them are handled in one batch (6–12 % less CPU per round trip for a busy server than
- *     COOP_TASKRUN, which handles them at each of its system calls). Only the thread that created
- *     the ring may enter it, so: the polling thread is that thread — a poll made by another one
- *     (the poll handed to a worker, or moved) gives that thread a ring of its own, with every
- *     registration armed again in it and the old ring closed (ur_migrate: O(registrations), once
- *     per change; the ring keeps its fd number); another thread's changes are queued (in the
- *     submission ring, or the backend's own queue when that is full: never lost, never waiting)
- *     and a waiting polling thread is woken to submit them; another thread's deregistration or
- *     close is submitted by the polling thread — at once when it waits, else with its next poll
- *     (the fd itself is closed at once, with close(2); the socket is released when the poll
- *     request is cancelled).
+ *     it: a wake-up costs the polling thread nothing until it asks for completions, and then all of
+ *     them are handled in one batch (~11 % less CPU per round trip for a busy server at 1 000
+ *     connections than COOP_TASKRUN, which handles them at each of its system calls). Only the
+ *     thread that created the ring may enter it, so: the polling thread is that thread — a poll
+ *     made by another one (the poll handed to a worker, or moved) gives that thread a ring of its
+ *     own, with every registration armed again in it and the old ring closed (ur_migrate:
+ *     O(registrations), once per change; the ring keeps its fd number); another thread's changes
+ *     are queued (in the submission ring, or the backend's own queue when that is full: never lost,
+ *     never waiting) and a waiting polling thread is woken to submit them; another thread's
+ *     deregistration or close is submitted by the polling thread — at once when it waits, else with
+ *     its next poll (the fd itself is closed at once, with close(2); the socket is released when
+ *     the poll request is cancelled).
  *   - Before 6.1: any thread may enter the ring. Changes go into the submission ring under a
  *     lock (registration paths only; cmio_poll_poll takes none), and a registration made while
  *     a thread waits writes an internal eventfd, polled by the ring, so that the waiting thread
@@ -726,7 +726,7 @@ static int ur_map(struct cmio_uring_selector *s, const struct ur_params *p)
 /* A ring for s, created by (and in single-issuer mode belonging to) this thread, mapped.
  * Single-issuer mode where the kernel has it (6.1+): wake-ups are handled only when the polling
  * thread asks for completions (DEFER_TASKRUN), in one batch, instead of interrupting each of its
- * system calls — 6–12 % less CPU per round trip for a busy server here. Before that, COOP_TASKRUN
+ * system calls — ~11 % less CPU per round trip for a busy server here. Before that, COOP_TASKRUN
  * (5.19+): a wake-up does not interrupt the polling thread while it runs (an IPI and a kernel entry
  * per event, which halves the rate of a busy server); it is handled at its next system call, or at
  * once when it waits. 0 or a negative errno. */
