@@ -142,12 +142,10 @@ _Static_assert(sizeof(struct ur_params) == 120, "io_uring_params is 120 bytes");
 _Static_assert(sizeof(struct ur_getevents_arg) == 24, "io_uring_getevents_arg is 24 bytes");
 
 #define UR_OP_POLL_ADD 6
-#define UR_OP_POLL_REMOVE 7
 #define UR_OP_ASYNC_CANCEL 14
 #define UR_OP_CLOSE 19
 #define UR_SQE_CQE_SKIP_SUCCESS (1u << 6)
 #define UR_POLL_ADD_MULTI (1u << 0)
-#define UR_POLL_UPDATE_EVENTS (1u << 1)
 #define UR_CQE_F_MORE (1u << 1)
 #define UR_SETUP_CQSIZE (1u << 3)
 #define UR_SETUP_CLAMP (1u << 4)
