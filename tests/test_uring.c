@@ -681,6 +681,16 @@ static void *fill_from_thread(void *p)
     return NULL;
 }
 
+/* A poll whose rings have sq_entries and cq_entries slots, and events of cq_entries. */
+static void tiny_poll(unsigned sq_entries, unsigned cq_entries, cmio_poll **p, cmio_events **ev)
+{
+    cmio__uring_set_sizes(sq_entries, cq_entries);
+    int r = cmio_poll_new(p);
+    cmio__uring_set_sizes(0, 0);
+    assert_int_equal(r, 0);
+    assert_int_equal(cmio_events_new(ev, cq_entries), 0);
+}
+
 /* Polls until every one of NPAIRS tokens base … base + NPAIRS − 1 has been reported readable. */
 static void see_all(cmio_poll *p, cmio_events *ev, cmio_token base)
 {
@@ -713,13 +723,9 @@ static void test_changes_from_thread_full_ring(void **state)
 #if !CMIO_BACKEND_URING
     skip();
 #else
-    cmio__uring_set_sizes(4, 64);
     cmio_poll *p;
-    int r = cmio_poll_new(&p);
-    cmio__uring_set_sizes(0, 0);
-    assert_int_equal(r, 0);
     cmio_events *ev;
-    assert_int_equal(cmio_events_new(&ev, 64), 0);
+    tiny_poll(4, 64, &p, &ev);
     assert_int_equal(test_poll_now(p, ev), 0); /* this thread is the polling one */
     cmio_registry *clone;
     assert_int_equal(cmio_registry_try_clone(cmio_poll_registry(p), &clone), 0);
@@ -769,13 +775,9 @@ static void test_tiny_rings(void **state)
 #if !CMIO_BACKEND_URING
     skip(); /* not reached: without the backend, cmio_poll_new fails and NEED_URING skips */
 #else
-    cmio__uring_set_sizes(4, 8);
     cmio_poll *p;
-    int r = cmio_poll_new(&p);
-    cmio__uring_set_sizes(0, 0);
-    assert_int_equal(r, 0);
     cmio_events *ev;
-    assert_int_equal(cmio_events_new(&ev, 8), 0);
+    tiny_poll(4, 8, &p, &ev);
     cmio_unix_stream a[NPAIRS], b[NPAIRS];
     for (int i = 0; i < NPAIRS; i++) {
         pair(&a[i], &b[i]);
