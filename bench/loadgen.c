@@ -22,7 +22,19 @@
  * --gap-us N (lock-step, churn): waits N µs before each next message or connection, so that the
  * server is idle, waiting, when it comes.
  *
- * It prints one line on stdout:
+ * --rounds R --slice-ms MS (instead of --warmup/--duration/--roundtrips): interleaved runs, for
+ * comparing servers on a noisy host. --connect may then be given up to 8 times; one child process
+ * per target opens its connections (or clients) and waits. Each round gives every target one
+ * slice in turn (the order rotates from round to round): the child sends for MS milliseconds,
+ * then stops sending (churn: starting connections) and waits until every reply in flight is back,
+ * so that the slice's count is of whole round trips and its time includes the drain. The targets
+ * are idle but for the one in its slice, and neighbouring slices see nearly the same host. Before
+ * the R measured rounds come --warmup-rounds W unreported ones (default 1). It prints one line per
+ * slice, then a last line:
+ *   slice round=R target=T count=C ns=N      (T: the target's index in the order given)
+ *   rounds=… targets=… errors=…
+ *
+ * It prints one line on stdout (interleaved: the lines above):
  *   round_trips=… rt_per_s=… p50_us=… p99_us=… errors=… (and a few descriptive keys)
  * and exits 0 only when errors=0. Every wait is bounded: a run in which nothing comes back for
  * --timeout seconds (default 10) is an error. Only 127.0.0.1 and Unix paths under /tmp are
@@ -43,9 +55,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,7 +98,12 @@ static struct {
     unsigned gap_us; /* lock-step, churn: pause before the next message or connection */
     double warmup, duration, timeout;
     uint64_t roundtrips; /* 0: timed mode */
-} opt = {.pipeline = 1, .timeout = 10.0};
+    unsigned rounds;     /* interleaved: measured rounds (0: not interleaved) */
+    unsigned warmup_rounds;
+    unsigned slice_ms;
+} opt = {.pipeline = 1, .timeout = 10.0, .warmup_rounds = 1};
+
+#define MAX_TARGETS 8
 
 static struct conn *conns;
 static uint64_t *sent_at; /* conns × pipeline send times (ns), indexed by sequence % pipeline */
@@ -95,6 +114,7 @@ static int epfd = -1;
 static uint64_t total_sent, total_received, errors;
 static uint64_t window_rt; /* round trips completed inside the measured window */
 static bool measuring, stopping;
+static bool paused;       /* interleaved: outside a slice nothing new is sent or connected */
 static unsigned lock_cur; /* lock-step: the connection whose turn it is */
 
 /* ---- latency histogram: log-linear, 128 sub-buckets per power of two (< 0.8 % error) ------ */
@@ -241,6 +261,8 @@ static int usage(void)
             "usage: loadgen --connect ADDR --proto tcp|unix|udp --conns N --size S [--pipeline P]\n"
             "               [--lockstep | --churn] [--gap-us N]\n"
             "               (--warmup SEC --duration SEC | --roundtrips N) [--timeout SEC]\n"
+            "       loadgen --connect ADDR [--connect ADDR]... (same options)\n"
+            "               --rounds R --slice-ms MS [--warmup-rounds W]   (interleaved)\n"
             "  ADDR: 127.x.x.x:PORT for tcp/udp, a path under /tmp/ for unix\n"
             "  --churn: each client connects, sends one message, reads the echo, closes, again\n"
             "           (tcp/unix; a round trip is a connection)\n");
@@ -325,7 +347,7 @@ static bool flush_partial(struct conn *c)
 
 static bool may_send(const struct conn *c)
 {
-    if (stopping)
+    if (stopping || paused)
         return false;
     if (opt.roundtrips != 0 && total_sent >= opt.roundtrips)
         return false;
@@ -466,6 +488,38 @@ static void on_readable(struct conn *c)
     }
 }
 
+static void rt_events(const struct epoll_event *evs, int n)
+{
+    for (int i = 0; i < n && !stopping; i++) {
+        struct conn *c = &conns[evs[i].data.u64];
+        uint32_t e = evs[i].events;
+        if (e & EPOLLIN)
+            on_readable(c);
+        else if (e & (EPOLLERR | EPOLLHUP)) {
+            fail("connection error or hang-up");
+            break;
+        }
+        if (!stopping && (e & EPOLLOUT) && c->send_partial)
+            pump(c, now_ns());
+    }
+}
+
+/* Opens the N connections (stops at the first failure, which fail() reports). */
+static void open_all(void)
+{
+    for (unsigned i = 0; i < opt.conns; i++) {
+        conns[i].fd = -1;
+        conns[i].id = i;
+        int r = open_conn(&conns[i]);
+        if (r < 0) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "connect #%u to %s", i, opt.target);
+            failf_errno(msg, -r);
+            break;
+        }
+    }
+}
+
 /* ---- connection churn ---------------------------------------------------------------------- */
 
 struct churner {
@@ -483,7 +537,7 @@ static uint64_t churn_started, churn_done;
 /* Starts c's next connection; false when no more may start (or on an error). */
 static bool churn_start(struct churner *c, uint64_t now)
 {
-    if (stopping || (opt.roundtrips != 0 && churn_started >= opt.roundtrips))
+    if (stopping || paused || (opt.roundtrips != 0 && churn_started >= opt.roundtrips))
         return false;
     int family = opt.proto == PROTO_UNIX ? AF_UNIX : AF_INET;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -581,6 +635,15 @@ static void churn_step(struct churner *c, uint32_t events)
     (void)churn_start(c, now_ns());
 }
 
+static void churn_events(const struct epoll_event *evs, int n)
+{
+    for (int i = 0; i < n && !stopping; i++) {
+        struct churner *c = &churners[evs[i].data.u64];
+        if (c->fd >= 0)
+            churn_step(c, evs[i].events);
+    }
+}
+
 /* The churn run; returns the measured window [*start, *end). */
 static void run_churn(uint64_t *window_start, uint64_t *window_end)
 {
@@ -633,11 +696,7 @@ static void run_churn(uint64_t *window_start, uint64_t *window_end)
             failf_errno("epoll_wait", errno);
             break;
         }
-        for (int i = 0; i < n && !stopping; i++) {
-            struct churner *c = &churners[evs[i].data.u64];
-            if (c->fd >= 0)
-                churn_step(c, evs[i].events);
-        }
+        churn_events(evs, n);
     }
     *window_end = now_ns();
     for (unsigned i = 0; i < opt.conns; i++)
@@ -645,13 +704,270 @@ static void run_churn(uint64_t *window_start, uint64_t *window_end)
     free(churners);
 }
 
+/* ---- interleaved runs ---------------------------------------------------------------------- */
+
+struct slice_result {
+    uint64_t count; /* round trips (churn: connections) completed in the slice */
+    uint64_t ns;    /* from the slice's start until the last reply in flight was back */
+    uint64_t ok;    /* 0: the child failed (it said why on stderr) */
+};
+
+static bool write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Reads exactly len bytes within timeout_ms; false on EOF, error or timeout. */
+static bool read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+    char *p = buf;
+    uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+    while (len > 0) {
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return false;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        uint64_t left_ms = (deadline - now) / 1000000u + 1;
+        int r = poll(&pfd, 1, left_ms < 1000 ? (int)left_ms : 1000);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return false;
+        if (r == 0)
+            continue; /* the deadline is checked above */
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool allocate(void)
+{
+    raise_nofile((rlim_t)opt.conns + 64);
+    conns = calloc(opt.conns, sizeof *conns);
+    sent_at = calloc((size_t)opt.conns * opt.pipeline, sizeof *sent_at);
+    msgbuf = malloc(opt.size + 8);
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    return conns != NULL && sent_at != NULL && msgbuf != NULL && epfd >= 0;
+}
+
+static uint64_t done_count(void)
+{
+    return opt.churn ? churn_done : total_received;
+}
+
+/* Nothing of the slice is on the way any more. */
+static bool drained(void)
+{
+    return opt.churn ? churn_done == churn_started : total_received == total_sent;
+}
+
+/* One slice: sends for opt.slice_ms, then waits for what is in flight. */
+static struct slice_result run_slice(void)
+{
+    static struct epoll_event evs[MAX_EVENTS];
+    uint64_t t0 = now_ns(), c0 = done_count();
+    uint64_t t_end = t0 + (uint64_t)opt.slice_ms * 1000000u;
+    uint64_t timeout_ns = (uint64_t)(opt.timeout * 1e9);
+    uint64_t last_progress = t0, last_done = c0;
+    paused = false;
+    if (opt.churn) {
+        for (unsigned i = 0; i < opt.conns; i++)
+            if (!churn_start(&churners[i], t0))
+                break;
+    } else if (opt.lockstep) {
+        pump(&conns[lock_cur], t0);
+    } else {
+        for (unsigned i = 0; i < opt.conns; i++)
+            pump(&conns[i], t0);
+    }
+    while (!stopping) {
+        uint64_t now = now_ns();
+        if (!paused && now >= t_end)
+            paused = true;
+        if (paused && drained())
+            break;
+        if (done_count() != last_done) {
+            last_done = done_count();
+            last_progress = now;
+        } else if (now - last_progress > timeout_ns) {
+            fail("no reply within the timeout");
+            break;
+        }
+        int wait_ms = 100;
+        if (!paused && (t_end - now) / 1000000u + 1 < (uint64_t)wait_ms)
+            wait_ms = (int)((t_end - now) / 1000000u + 1);
+        int n = epoll_wait(epfd, evs, MAX_EVENTS, wait_ms);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            failf_errno("epoll_wait", errno);
+            break;
+        }
+        if (opt.churn)
+            churn_events(evs, n);
+        else
+            rt_events(evs, n);
+    }
+    paused = true;
+    return (struct slice_result){done_count() - c0, now_ns() - t0, errors == 0};
+}
+
+/* A target's child: connects, says so, then runs a slice per 'G' read from ctl until EOF. */
+static int slice_child(int ctl, int res)
+{
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    paused = true;
+    struct slice_result r = {0, 0, 0};
+    if (!allocate()) {
+        fprintf(stderr, "loadgen: out of memory or epoll_create1 failed\n");
+        (void)write_full(res, &r, sizeof r);
+        return 1;
+    }
+    if (opt.churn) {
+        churners = calloc(opt.conns, sizeof *churners);
+        if (churners == NULL)
+            fail("out of memory");
+        for (unsigned i = 0; churners != NULL && i < opt.conns; i++) {
+            churners[i].fd = -1;
+            churners[i].id = i;
+        }
+    } else {
+        open_all();
+    }
+    r.ok = errors == 0;
+    bool go = write_full(res, &r, sizeof r) && errors == 0;
+    char cmd;
+    while (go && read_full(ctl, &cmd, 1, INT_MAX) && cmd == 'G') {
+        r = run_slice();
+        go = write_full(res, &r, sizeof r) && r.ok;
+    }
+    if (opt.churn)
+        for (unsigned i = 0; churners != NULL && i < opt.conns; i++)
+            churn_close(&churners[i]);
+    else
+        for (unsigned i = 0; i < opt.conns; i++)
+            close_conn(&conns[i]);
+    return errors == 0 ? 0 : 1;
+}
+
+static int run_interleaved(const char *const *targets, unsigned ntargets)
+{
+    pid_t pid[MAX_TARGETS];
+    int ctl[MAX_TARGETS], res[MAX_TARGETS];
+    unsigned started = 0;
+    uint64_t failed = 0;
+    for (unsigned t = 0; t < ntargets; t++) {
+        int cp[2], rp[2];
+        if (pipe2(cp, O_CLOEXEC) < 0) {
+            perror("loadgen: pipe2");
+            failed++;
+            break;
+        }
+        if (pipe2(rp, O_CLOEXEC) < 0) {
+            perror("loadgen: pipe2");
+            close(cp[0]);
+            close(cp[1]);
+            failed++;
+            break;
+        }
+        fflush(stdout);
+        pid_t p = fork();
+        if (p < 0) {
+            perror("loadgen: fork");
+            close(cp[0]);
+            close(cp[1]);
+            close(rp[0]);
+            close(rp[1]);
+            failed++;
+            break;
+        }
+        if (p == 0) {
+            for (unsigned u = 0; u < t; u++) {
+                close(ctl[u]);
+                close(res[u]);
+            }
+            close(cp[1]);
+            close(rp[0]);
+            if (!parse_target(targets[t])) /* checked by main: cannot fail here */
+                _exit(2);
+            _exit(slice_child(cp[0], rp[1]));
+        }
+        close(cp[0]);
+        close(rp[1]);
+        pid[t] = p;
+        ctl[t] = cp[1];
+        res[t] = rp[0];
+        started++;
+    }
+    /* Connecting 10 000 sockets takes a while; a slice is bounded by its length and the timeout
+     * of the drain. */
+    int slice_wait_ms = (int)opt.slice_ms + (int)(opt.timeout * 1000) + 2000;
+    struct slice_result r;
+    for (unsigned t = 0; t < started && failed == 0; t++)
+        if (!read_full(res[t], &r, sizeof r, 120000) || !r.ok) {
+            fprintf(stderr, "loadgen: target %u (%s) did not get ready\n", t, targets[t]);
+            failed++;
+        }
+    unsigned rounds = opt.warmup_rounds + opt.rounds;
+    for (unsigned round = 0; round < rounds && failed == 0; round++) {
+        for (unsigned k = 0; k < ntargets && failed == 0; k++) {
+            unsigned t = (k + round) % ntargets;
+            if (!write_full(ctl[t], "G", 1) || !read_full(res[t], &r, sizeof r, slice_wait_ms) ||
+                !r.ok) {
+                fprintf(stderr, "loadgen: target %u (%s) failed in round %u\n", t, targets[t],
+                        round);
+                failed++;
+                break;
+            }
+            if (round >= opt.warmup_rounds)
+                printf("slice round=%u target=%u count=%" PRIu64 " ns=%" PRIu64 "\n",
+                       round - opt.warmup_rounds, t, r.count, r.ns);
+        }
+    }
+    for (unsigned t = 0; t < started; t++) {
+        close(ctl[t]); /* EOF: the child closes its connections and exits */
+        close(res[t]);
+    }
+    for (unsigned t = 0; t < started; t++) {
+        int status;
+        while (waitpid(pid[t], &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed++;
+    }
+    printf("rounds=%u targets=%u slice_ms=%u errors=%" PRIu64 " conns=%u size=%zu mode=%s\n",
+           opt.rounds, ntargets, opt.slice_ms, failed, opt.conns, opt.size,
+           opt.churn      ? "churn"
+           : opt.lockstep ? "lockstep"
+                          : "free");
+    fflush(stdout);
+    return failed == 0 ? 0 : 1;
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
-    const char *connect_to = NULL, *proto = NULL;
+    const char *targets[MAX_TARGETS], *proto = NULL;
+    unsigned ntargets = 0;
     uint64_t v;
-    bool have_warmup = false, have_duration = false;
+    bool have_warmup = false, have_duration = false, have_warmup_rounds = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -666,8 +982,17 @@ int main(int argc, char **argv)
         if (val == NULL)
             return usage();
         i++;
-        if (strcmp(a, "--connect") == 0)
-            connect_to = val;
+        if (strcmp(a, "--connect") == 0) {
+            if (ntargets == MAX_TARGETS)
+                return usage();
+            targets[ntargets++] = val;
+        } else if (strcmp(a, "--rounds") == 0 && parse_u64(val, 100000, &v) && v > 0)
+            opt.rounds = (unsigned)v;
+        else if (strcmp(a, "--warmup-rounds") == 0 && parse_u64(val, 100000, &v)) {
+            opt.warmup_rounds = (unsigned)v;
+            have_warmup_rounds = true;
+        } else if (strcmp(a, "--slice-ms") == 0 && parse_u64(val, 60000, &v) && v > 0)
+            opt.slice_ms = (unsigned)v;
         else if (strcmp(a, "--proto") == 0)
             proto = val;
         else if (strcmp(a, "--conns") == 0 && parse_u64(val, 1000000, &v) && v > 0)
@@ -690,12 +1015,19 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (connect_to == NULL || proto == NULL || opt.conns == 0 || opt.size == 0)
+    if (ntargets == 0 || proto == NULL || opt.conns == 0 || opt.size == 0)
         return usage();
-    if ((opt.roundtrips != 0) == (have_duration || have_warmup))
-        return usage(); /* exactly one of the two modes */
-    if (opt.roundtrips == 0 && !have_duration)
-        return usage();
+    if (opt.rounds != 0 || opt.slice_ms != 0) { /* interleaved */
+        if (opt.rounds == 0 || opt.slice_ms == 0 || opt.roundtrips != 0 || have_duration ||
+            have_warmup)
+            return usage();
+    } else {
+        if (ntargets > 1 || have_warmup_rounds ||
+            (opt.roundtrips != 0) == (have_duration || have_warmup))
+            return usage(); /* exactly one of the two modes */
+        if (opt.roundtrips == 0 && !have_duration)
+            return usage();
+    }
     if (strcmp(proto, "tcp") == 0)
         opt.proto = PROTO_TCP;
     else if (strcmp(proto, "unix") == 0)
@@ -707,24 +1039,22 @@ int main(int argc, char **argv)
     if (opt.proto == PROTO_UDP && opt.size > 65507)
         return usage();
     if (opt.churn && (opt.proto == PROTO_UDP || opt.lockstep))
-        return usage(); /* churn: streams, each client on its own */
-    if (!parse_target(connect_to)) {
-        fprintf(stderr, "loadgen: target must be 127.x.x.x:PORT or a path under /tmp/: %s\n",
-                connect_to);
-        return 2;
-    }
+        return usage();                   /* churn: streams, each client on its own */
+    for (unsigned t = ntargets; t-- > 0;) /* the first one stays parsed */
+        if (!parse_target(targets[t])) {
+            fprintf(stderr, "loadgen: target must be 127.x.x.x:PORT or a path under /tmp/: %s\n",
+                    targets[t]);
+            return 2;
+        }
     if (opt.lockstep)
         opt.pipeline = 1;
     if (opt.gap_us != 0)
         (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* the gap as asked, not +50 µs */
 
     signal(SIGPIPE, SIG_IGN);
-    raise_nofile((rlim_t)opt.conns + 64);
-    conns = calloc(opt.conns, sizeof *conns);
-    sent_at = calloc((size_t)opt.conns * opt.pipeline, sizeof *sent_at);
-    msgbuf = malloc(opt.size + 8);
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (conns == NULL || sent_at == NULL || msgbuf == NULL || epfd < 0) {
+    if (opt.rounds != 0)
+        return run_interleaved(targets, ntargets);
+    if (!allocate()) {
         fprintf(stderr, "loadgen: out of memory or epoll_create1 failed\n");
         return 1;
     }
@@ -747,17 +1077,7 @@ int main(int argc, char **argv)
     }
 
     uint64_t t_start = now_ns();
-    for (unsigned i = 0; i < opt.conns; i++) {
-        conns[i].fd = -1;
-        conns[i].id = i;
-        int r = open_conn(&conns[i]);
-        if (r < 0) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "connect #%u to %s", i, opt.target);
-            failf_errno(msg, -r);
-            break;
-        }
-    }
+    open_all();
     uint64_t t_connected = now_ns();
 
     uint64_t timeout_ns = (uint64_t)(opt.timeout * 1e9);
@@ -820,18 +1140,7 @@ int main(int argc, char **argv)
             failf_errno("epoll_wait", errno);
             break;
         }
-        for (int i = 0; i < n && !stopping; i++) {
-            struct conn *c = &conns[evs[i].data.u64];
-            uint32_t e = evs[i].events;
-            if (e & EPOLLIN)
-                on_readable(c);
-            else if (e & (EPOLLERR | EPOLLHUP)) {
-                fail("connection error or hang-up");
-                break;
-            }
-            if (!stopping && (e & EPOLLOUT) && c->send_partial)
-                pump(c, now_ns());
-        }
+        rt_events(evs, n);
     }
     if (window_end == t0)
         window_end = now_ns();

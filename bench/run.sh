@@ -29,10 +29,10 @@ WORK=$(mktemp -d /tmp/cmio-bench.XXXXXX)
 T_START=$(date +%s)
 
 if [ "$QUICK" = 1 ]; then
-    ROUNDS=1 CHURN_ROUNDS=1 PAIRS=2 SYS_FREE_REPS=1 PAIR_WARMUP=0.05 PAIR_DURATION=0.1 WARMUP=0.1 DURATION=0.2 N1=5000 N2=10000 C1=200 C2=400
+    ROUNDS=1 CHURN_ROUNDS=1 PAIR_ROUNDS=3 SYS_FREE_REPS=1 PAIR_SLICE_MS=50 WARMUP=0.1 DURATION=0.2 N1=5000 N2=10000 C1=200 C2=400
     MICRO_ARGS=--quick GUARANTEE_RUN=0 DET_MODES=lockstep
 else
-    ROUNDS=4 CHURN_ROUNDS=3 PAIRS=41 SYS_FREE_REPS=5 PAIR_WARMUP=0.05 PAIR_DURATION=0.25 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
+    ROUNDS=4 CHURN_ROUNDS=3 PAIR_ROUNDS=101 SYS_FREE_REPS=5 PAIR_SLICE_MS=100 WARMUP=0.1 DURATION=0.5 N1=10000 N2=20000 C1=1000 C2=2000
     MICRO_ARGS='' GUARANTEE_RUN=1 DET_MODES="lockstep free"
 fi
 DET_CONNS=100  # connections of the deterministic runs per round trip (64-byte messages)
@@ -346,14 +346,18 @@ rounds "$CHURN_ROUNDS" "$CHURN_SCENARIOS"
 
 # ---- 3b. paired runs: raw epoll and each cmio backend but poll(2), interleaved -----------------
 # The host's noise comes in bursts, wider than the difference being looked for. So per scenario the
-# servers (raw-epoll, cmio-epoll, cmio-uring) are started once and stay up, idle but for the one
-# being measured, and the load generator runs short measurements against them in turn: PAIRS
-# groups of one run each (the order rotates from group to group), each group giving one ratio per
-# cmio server (its rt/s, or connections/s for churn, ÷ raw-epoll's in the same group).
-PAIRED=$WORK/paired.tsv # scenario group server ratio
+# servers are started once and stay up: raw-epoll twice (raw-epoll and raw-epoll#2), cmio-epoll,
+# cmio-uring. One load generator (--rounds) keeps a child with its connections per server and runs
+# PAIR_ROUNDS rounds: in each, every server gets a PAIR_SLICE_MS slice in turn (the order rotates;
+# at the end of a slice the child stops sending and waits for the replies in flight, which count),
+# the others idle. Per round, a cmio server's ratio is its rate ÷ the geometric mean of the two
+# raw-epoll instances' rates in the same round; raw-epoll#2 ÷ raw-epoll is the measurement's own
+# noise (two copies of one program).
+PAIRED=$WORK/paired.tsv # scenario round server ratio
 : >"$PAIRED"
 PAIR_SERVERS=
 for s in raw-epoll cmio-epoll cmio-uring; do [ "${STATUS[$s]}" = ok ] && PAIR_SERVERS="$PAIR_SERVERS $s"; done
+[ "${STATUS[raw-epoll]}" = ok ] && PAIR_SERVERS="raw-epoll raw-epoll#2${PAIR_SERVERS#*raw-epoll}"
 declare -A RPID=() RADDR=()
 stop_residents() {
     local s
@@ -364,43 +368,45 @@ stop_residents() {
     done
     RPID=() RADDR=()
 }
-if [ "${STATUS[raw-epoll]}" = ok ] && [ "$(echo $PAIR_SERVERS | wc -w)" -ge 2 ]; then
-    say "paired runs: $PAIRS group(s) × $(echo $SCENARIOS $CHURN_SCENARIOS | wc -w) scenarios ($PAIR_SERVERS), ${PAIR_DURATION}s each"
+if [ "${STATUS[raw-epoll]}" = ok ] && [ "$(echo $PAIR_SERVERS | wc -w)" -ge 3 ]; then
+    say "paired runs: $PAIR_ROUNDS round(s) × $(echo $SCENARIOS $CHURN_SCENARIOS | wc -w) scenarios ($PAIR_SERVERS), ${PAIR_SLICE_MS} ms slices"
     for sc in $SCENARIOS $CHURN_SCENARIOS; do
         IFS=: read -r scname proto conns size kind <<<"$sc"
         extra=()
         [ "${kind:-rt}" = churn ] && extra=(--churn)
         up=1
+        targets=()
         for s in $PAIR_SERVERS; do
-            if SOCK=$WORK/pair-$s.sock start_server "$s" "$proto" none /dev/null >&2; then
+            if SOCK=$WORK/pair-${s%#*}-${#targets[@]}.sock start_server "${s%#*}" "$proto" none /dev/null >&2; then
                 RPID[$s]=$SPID RADDR[$s]=$SADDR
+                targets+=(--connect "$SADDR")
                 SPID=
             else
                 up=0
             fi
         done
         if [ $up = 1 ]; then
-            for pair in $(seq "$PAIRS"); do
-                order=$(printf '%s\n' $PAIR_SERVERS | awk -v r="$pair" '{a[NR-1]=$0} END {for (i=0;i<NR;i++) print a[(i+r-1)%NR]}')
-                : >"$WORK/pair.tsv"
-                for s in $order; do
-                    SADDR=${RADDR[$s]}
-                    line=$(loadgen "$proto" --conns "$conns" --size "$size" "${extra[@]}" \
-                        --warmup "$PAIR_WARMUP" --duration "$PAIR_DURATION")
-                    lrc=$?
-                    err=$(kv errors "$line")
-                    if [ $lrc -ne 0 ] || [ "${err:-1}" != 0 ]; then
-                        loud "FAIL: paired $s $scname group $pair: ${line:-no output} $(tail -c 300 "$WORK/lg.err")"
-                        continue
-                    fi
-                    printf '%s\t%s\n' "$s" "$(kv rt_per_s "$line")" >>"$WORK/pair.tsv"
-                done
-                awk -F'\t' -v sc="$scname" -v p="$pair" '
-                    { v[$1] = $2 } END { if (v["raw-epoll"] + 0 <= 0) exit
-                        for (s in v) if (s != "raw-epoll" && v[s] + 0 > 0)
-                            printf "%s\t%s\t%s\t%.4f\n", sc, p, s, v[s] / v["raw-epoll"] }' \
-                    "$WORK/pair.tsv" >>"$PAIRED"
-            done
+            line=$(timeout 1800 taskset -c 1 "$BIN/loadgen" "${targets[@]}" --proto "$proto" --conns "$conns" \
+                --size "$size" "${extra[@]}" --rounds "$PAIR_ROUNDS" --slice-ms "$PAIR_SLICE_MS" \
+                2>"$WORK/lg.err" >"$WORK/pair.out")
+            lrc=$?
+            last=$(tail -n 1 "$WORK/pair.out")
+            if [ $lrc -ne 0 ] || [ "$(kv errors "$last")" != 0 ]; then
+                loud "FAIL: paired $scname: ${last:-no output} $(tail -c 300 "$WORK/lg.err")"
+            else
+                awk -v sc="$scname" -v names="$PAIR_SERVERS" '
+                    BEGIN { nn = split(names, name, " ") }
+                    /^slice / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                                if (v["ns"] > 0) rate[v["round"], v["target"] + 1] = v["count"] / v["ns"]
+                                if (v["round"] + 1 > n) n = v["round"] + 1 }
+                    END { for (r = 0; r < n; r++) {
+                              a = rate[r, 1]; b = rate[r, 2]
+                              if (a <= 0 || b <= 0) continue
+                              printf "%s\t%d\t%s\t%.4f\n", sc, r, "raw-epoll#2", b / a
+                              for (t = 3; t <= nn; t++) if (rate[r, t] > 0)
+                                  printf "%s\t%d\t%s\t%.4f\n", sc, r, name[t], rate[r, t] / sqrt(a * b) } }' \
+                    "$WORK/pair.out" >>"$PAIRED"
+            fi
         fi
         SADDR=
         stop_residents
@@ -738,15 +744,19 @@ SYSTOOL_TEXT="perf stat, syscall tracepoints (every entry, failed calls such as 
 
     echo "## Round trips per second — cmio ÷ raw epoll, paired runs"
     echo
-    echo "$PAIRS group(s) per scenario: raw-epoll and the cmio servers are started once and stay up (idle"
-    echo "but for the one measured); the load generator measures each in turn for ${PAIR_DURATION} s (the order"
-    echo "rotates), so that a group's runs see nearly the same host; each group gives one ratio per cmio"
-    echo "server (its rt/s, or connections/s for churn, ÷ raw-epoll's). Median and range of the ratios."
+    echo "Interleaved: per scenario raw-epoll (twice: raw-epoll and raw-epoll#2), cmio-epoll and cmio-uring"
+    echo "are started once and stay up; one load generator keeps its connections to all of them and runs"
+    echo "$PAIR_ROUNDS rounds, each giving every server a ${PAIR_SLICE_MS} ms slice in turn (the order rotates; a slice"
+    echo "ends by waiting for the replies in flight, and they count). The others idle meanwhile, and"
+    echo "neighbouring slices see nearly the same host. Per round, a cmio server's ratio is its rt/s"
+    echo "(connections/s for churn) ÷ the geometric mean of the two raw-epoll instances' in the same round;"
+    echo "*raw-epoll#2* is raw-epoll#2 ÷ raw-epoll, the same program twice: the measurement's own noise."
+    echo "Median over the rounds, and the range of the single rounds."
     echo
     if [ -s "$PAIRED" ]; then
         printf '| scenario |'
         for s in $PAIR_SERVERS; do [ "$s" = raw-epoll ] || printf ' %s | range |' "$s"; done
-        printf ' groups |\n|---|'
+        printf ' rounds |\n|---|'
         for s in $PAIR_SERVERS; do [ "$s" = raw-epoll ] || printf -- '---:|---:|'; done
         printf -- '---:|\n'
         for sc in $SCENARIOS $CHURN_SCENARIOS; do
