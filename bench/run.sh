@@ -716,7 +716,7 @@ SYSTOOL_TEXT="perf stat, syscall tracepoints (every entry, failed calls such as 
     echo "- gcc: $("$CC" --version | head -n 1)"
     echo "- libuv: $(pkg-config --modversion libuv 2>/dev/null || echo n/a); libevent: $(pkg-config --modversion libevent 2>/dev/null || echo n/a); libev: $(dpkg-query -W -f='${Version}' libev-dev 2>/dev/null || echo n/a)"
     echo "- mio crate: $(dpkg-query -W -f='${Version}' librust-mio-dev 2>/dev/null || echo n/a) (librust-mio-dev); rustc: $(${RUSTC_BIN:-rustc} --version 2>/dev/null || echo n/a)"
-    echo "- cmio: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- runtime generated bench 2>/dev/null || echo ' (runtime/, generated/ or bench/ modified)'), $BIN/libcmio.a -O2; cmio-epoll-only: the same built with CMIO_BACKENDS=epoll"
+    echo "- cmio: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- runtime generated bench ':!bench/*.md' ':!bench/*.png' 2>/dev/null || echo ' (runtime/, generated/ or bench/ modified)'), $BIN/libcmio.a -O2; cmio-epoll-only: the same built with CMIO_BACKENDS=epoll"
     echo "- pinning: server \`taskset -c 0\`, load generator \`taskset -c 1\`; $ROUNDS round(s) (churn: $CHURN_ROUNDS), server order rotated each round; warm-up ${WARMUP} s, ${DURATION} s measured per run"
     echo "- system calls counted with: $SYSTOOL"
     echo
