@@ -712,48 +712,40 @@ struct slice_result {
     uint64_t ok;    /* 0: the child failed (it said why on stderr) */
 };
 
-static bool write_full(int fd, const void *buf, size_t len)
+/* The parent and a child exchange messages of at most PIPE_BUF bytes over pipes: each is written
+ * at once and read at once, never in pieces. */
+_Static_assert(sizeof(struct slice_result) <= PIPE_BUF, "a message must be atomic on a pipe");
+
+static bool write_msg(int fd, const void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
+    ssize_t n;
+    do
+        n = write(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)len;
 }
 
-/* Reads exactly len bytes within timeout_ms; false on EOF, error or timeout. */
-static bool read_full(int fd, void *buf, size_t len, int timeout_ms)
+/* Reads one len-byte message within timeout_ms; false on EOF, error or timeout. */
+static bool read_msg(int fd, void *buf, size_t len, int timeout_ms)
 {
-    char *p = buf;
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
-    while (len > 0) {
+    for (;;) {
         uint64_t now = now_ns();
         if (now >= deadline)
             return false;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         uint64_t left_ms = (deadline - now) / 1000000u + 1;
         int r = poll(&pfd, 1, left_ms < 1000 ? (int)left_ms : 1000);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
+        if (r < 0 && errno != EINTR)
             return false;
-        if (r == 0)
-            continue; /* the deadline is checked above */
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
+        if (r <= 0)
+            continue; /* interrupted, or not yet: the deadline is checked above */
+        ssize_t n;
+        do
+            n = read(fd, buf, len);
+        while (n < 0 && errno == EINTR);
+        return n == (ssize_t)len;
     }
-    return true;
 }
 
 static bool allocate(void)
@@ -836,7 +828,7 @@ static int slice_child(int ctl, int res)
     struct slice_result r = {0, 0, 0};
     if (!allocate()) {
         fprintf(stderr, "loadgen: out of memory or epoll_create1 failed\n");
-        (void)write_full(res, &r, sizeof r);
+        (void)write_msg(res, &r, sizeof r);
         return 1;
     }
     if (opt.churn) {
@@ -851,11 +843,11 @@ static int slice_child(int ctl, int res)
         open_all();
     }
     r.ok = errors == 0;
-    bool go = write_full(res, &r, sizeof r) && errors == 0;
+    bool go = write_msg(res, &r, sizeof r) && errors == 0;
     char cmd;
-    while (go && read_full(ctl, &cmd, 1, INT_MAX) && cmd == 'G') {
+    while (go && read_msg(ctl, &cmd, 1, INT_MAX) && cmd == 'G') {
         r = run_slice();
-        go = write_full(res, &r, sizeof r) && r.ok;
+        go = write_msg(res, &r, sizeof r) && r.ok;
     }
     if (opt.churn)
         for (unsigned i = 0; churners != NULL && i < opt.conns; i++)
@@ -920,7 +912,7 @@ static int run_interleaved(const char *const *targets, unsigned ntargets)
     int slice_wait_ms = (int)opt.slice_ms + (int)(opt.timeout * 1000) + 2000;
     struct slice_result r;
     for (unsigned t = 0; t < started && failed == 0; t++)
-        if (!read_full(res[t], &r, sizeof r, 120000) || !r.ok) {
+        if (!read_msg(res[t], &r, sizeof r, 120000) || !r.ok) {
             fprintf(stderr, "loadgen: target %u (%s) did not get ready\n", t, targets[t]);
             failed++;
         }
@@ -928,7 +920,7 @@ static int run_interleaved(const char *const *targets, unsigned ntargets)
     for (unsigned round = 0; round < rounds && failed == 0; round++) {
         for (unsigned k = 0; k < ntargets && failed == 0; k++) {
             unsigned t = (k + round) % ntargets;
-            if (!write_full(ctl[t], "G", 1) || !read_full(res[t], &r, sizeof r, slice_wait_ms) ||
+            if (!write_msg(ctl[t], "G", 1) || !read_msg(res[t], &r, sizeof r, slice_wait_ms) ||
                 !r.ok) {
                 fprintf(stderr, "loadgen: target %u (%s) failed in round %u\n", t, targets[t],
                         round);
