@@ -488,6 +488,18 @@ static void on_readable(struct conn *c)
     }
 }
 
+/* epoll_wait on the load generator's set: the events' count (0 when interrupted), or -1 after
+ * fail(). */
+static int wait_events(struct epoll_event *evs, int wait_ms)
+{
+    int n = epoll_wait(epfd, evs, MAX_EVENTS, wait_ms);
+    if (n < 0 && errno == EINTR)
+        return 0;
+    if (n < 0)
+        failf_errno("epoll_wait", errno);
+    return n;
+}
+
 static void rt_events(const struct epoll_event *evs, int n)
 {
     for (int i = 0; i < n && !stopping; i++) {
@@ -689,13 +701,9 @@ static void run_churn(uint64_t *window_start, uint64_t *window_end)
             fail(msg);
             break;
         }
-        int n = epoll_wait(epfd, evs, MAX_EVENTS, 100);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            failf_errno("epoll_wait", errno);
+        int n = wait_events(evs, 100);
+        if (n < 0)
             break;
-        }
         churn_events(evs, n);
     }
     *window_end = now_ns();
@@ -804,13 +812,9 @@ static struct slice_result run_slice(void)
         int wait_ms = 100;
         if (!paused && (t_end - now) / 1000000u + 1 < (uint64_t)wait_ms)
             wait_ms = (int)((t_end - now) / 1000000u + 1);
-        int n = epoll_wait(epfd, evs, MAX_EVENTS, wait_ms);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            failf_errno("epoll_wait", errno);
+        int n = wait_events(evs, wait_ms);
+        if (n < 0)
             break;
-        }
         if (opt.churn)
             churn_events(evs, n);
         else
@@ -1125,13 +1129,9 @@ int main(int argc, char **argv)
             if (left_ms < (uint64_t)wait_ms)
                 wait_ms = (int)left_ms;
         }
-        int n = epoll_wait(epfd, evs, MAX_EVENTS, wait_ms);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            failf_errno("epoll_wait", errno);
+        int n = wait_events(evs, wait_ms);
+        if (n < 0)
             break;
-        }
         rt_events(evs, n);
     }
     if (window_end == t0)
