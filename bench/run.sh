@@ -285,7 +285,12 @@ stop_server() {
 loadgen() {
     local proto=$1
     shift
-    timeout 300 taskset -c 1 "$BIN/loadgen" --connect "$SADDR" --proto "$proto" "$@" 2>"$WORK/lg.err"
+    loadgen_raw --connect "$SADDR" --proto "$proto" "$@"
+}
+# loadgen_raw ARGS…: the same with every argument given (the paired runs' several targets); a
+# bound of LG_TIMEOUT seconds (default 300).
+loadgen_raw() {
+    timeout "${LG_TIMEOUT:-300}" taskset -c 1 "$BIN/loadgen" "$@" 2>"$WORK/lg.err"
 }
 
 kv() { # kv KEY LINE → value
@@ -386,9 +391,8 @@ if [ "${STATUS[raw-epoll]}" = ok ] && [ "$(echo $PAIR_SERVERS | wc -w)" -ge 3 ];
             fi
         done
         if [ $up = 1 ]; then
-            line=$(timeout 1800 taskset -c 1 "$BIN/loadgen" "${targets[@]}" --proto "$proto" --conns "$conns" \
-                --size "$size" "${extra[@]}" --rounds "$PAIR_ROUNDS" --slice-ms "$PAIR_SLICE_MS" \
-                2>"$WORK/lg.err" >"$WORK/pair.out")
+            LG_TIMEOUT=1800 loadgen_raw "${targets[@]}" --proto "$proto" --conns "$conns" --size "$size" \
+                "${extra[@]}" --rounds "$PAIR_ROUNDS" --slice-ms "$PAIR_SLICE_MS" >"$WORK/pair.out"
             lrc=$?
             last=$(tail -n 1 "$WORK/pair.out")
             if [ $lrc -ne 0 ] || [ "$(kv errors "$last")" != 0 ]; then
